@@ -1,0 +1,141 @@
+"""Model builders, picked by name from one registry.
+
+Every model takes the same input: ``gray`` float32 ``(batch, H, W, 1)`` in [0, 1] (see
+``colorize_cnn.color``). What comes out tells how to use it:
+
+* 3 channels: sRGB in [0, 1] (the three original experiments; 32x32 only).
+* 2 channels: CIELAB ab in CIELAB units (fully convolutional; any H x W).
+* ``NUM_AB_BINS`` channels: a softmax over the ab bins (the training form of the classification
+  U-Net); ``with_ab_decoding`` turns it into the 2-channel form for inference.
+
+Usage in a notebook::
+
+    from colorize_cnn.models import build_model, MODEL_NAMES
+    model = build_model("conv_flatten_dense", filters=8)
+"""
+
+import keras
+from keras import layers, ops
+
+from colorize_cnn.color import AB_RANGE, NUM_AB_BINS, ab_bin_centers
+
+CIFAR_SHAPE = (32, 32, 1)
+
+
+def _flatten_dense_head(features, name):
+    flat = layers.Flatten(name="flatten")(features)
+    dense = layers.Dense(32 * 32 * 3, activation="sigmoid", name="dense")(flat)
+    return layers.Reshape((32, 32, 3), name="rgb")(dense)
+
+
+def build_flatten_dense(input_shape=CIFAR_SHAPE):
+    """Experiment 1: flatten the 32x32x1 input, one Dense layer to 3072 values, reshape to 32x32x3."""
+    gray = keras.Input(shape=input_shape, name="gray")
+    return keras.Model(gray, _flatten_dense_head(gray, "flatten_dense"), name="flatten_dense")
+
+
+def build_conv_flatten_dense(filters=8, kernel_size=3, input_shape=CIFAR_SHAPE):
+    """Experiment 2: a 3x3 convolution (context for each pixel), then flatten -> Dense(3072).
+
+    The Dense layer has ``32 * 32 * filters * 3072`` weights: 25M for 8 filters, 100M for 32.
+    """
+    gray = keras.Input(shape=input_shape, name="gray")
+    features = layers.Conv2D(filters, kernel_size, padding="same", activation="relu", name="conv")(gray)
+    return keras.Model(gray, _flatten_dense_head(features, "conv"), name="conv_flatten_dense")
+
+
+def build_batchnorm_conv_flatten_dense(filters=8, kernel_size=3, input_shape=CIFAR_SHAPE):
+    """Experiment 3: batch normalization in front of experiment 2's convolution."""
+    gray = keras.Input(shape=input_shape, name="gray")
+    normalized = layers.BatchNormalization(name="batchnorm")(gray)
+    features = layers.Conv2D(filters, kernel_size, padding="same", activation="relu", name="conv")(normalized)
+    return keras.Model(gray, _flatten_dense_head(features, "conv"), name="batchnorm_conv_flatten_dense")
+
+
+def _conv_block(tensor, filters, name):
+    for index in (1, 2):
+        tensor = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{index}")(tensor)
+        tensor = layers.BatchNormalization(name=f"{name}_bn{index}")(tensor)
+        tensor = layers.ReLU(name=f"{name}_relu{index}")(tensor)
+    return tensor
+
+
+def _unet_features(gray, base_filters, depth):
+    skips, tensor = [], gray
+    for level in range(depth):
+        tensor = _conv_block(tensor, base_filters * 2**level, f"down{level}")
+        skips.append(tensor)
+        tensor = layers.MaxPooling2D(2, name=f"pool{level}")(tensor)
+    tensor = _conv_block(tensor, base_filters * 2**depth, "bottom")
+    for level in reversed(range(depth)):
+        tensor = layers.UpSampling2D(2, interpolation="bilinear", name=f"up{level}")(tensor)
+        tensor = layers.Concatenate(name=f"skip{level}")([tensor, skips[level]])
+        tensor = _conv_block(tensor, base_filters * 2**level, f"dec{level}")
+    return tensor
+
+
+def build_unet_classification(base_filters=16, depth=3):
+    """Fully convolutional U-Net, gray -> softmax over the 484 ab bins at every pixel.
+
+    Input sides must be multiples of ``2**depth`` (the colorizer pads to that).
+    """
+    gray = keras.Input(shape=(None, None, 1), name="gray")
+    features = _unet_features(gray, base_filters, depth)
+    probabilities = layers.Conv2D(NUM_AB_BINS, 1, activation="softmax", name="ab_bins")(features)
+    return keras.Model(gray, probabilities, name="unet_classification")
+
+
+def build_unet_regression(base_filters=16, depth=3):
+    """The same U-Net with a regression head: gray -> ab in CIELAB units (tanh scaled to +-110)."""
+    gray = keras.Input(shape=(None, None, 1), name="gray")
+    features = _unet_features(gray, base_filters, depth)
+    ab = layers.Conv2D(2, 1, activation="tanh", name="ab_unit")(features)
+    ab = layers.Rescaling(AB_RANGE, name="ab")(ab)
+    return keras.Model(gray, ab, name="unet_regression")
+
+
+@keras.saving.register_keras_serializable(package="colorize_cnn")
+class AnnealedMeanAB(layers.Layer):
+    """Bin probabilities -> ab by the annealed mean of Zhang et al. 2016.
+
+    ``temperature`` 1 is the mean of the distribution (desaturated), towards 0 its mode
+    (saturated but patchy); Zhang et al. use 0.38.
+    """
+
+    def __init__(self, temperature=0.38, **kwargs):
+        super().__init__(**kwargs)
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive. Received: temperature={temperature}")
+        self.temperature = float(temperature)
+        self.centers = ops.convert_to_tensor(ab_bin_centers())
+
+    def call(self, probabilities):
+        logits = ops.log(ops.maximum(probabilities, 1e-8)) / self.temperature
+        annealed = ops.softmax(logits, axis=-1)
+        return ops.tensordot(annealed, self.centers, axes=[[-1], [0]])
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+
+def with_ab_decoding(classifier, temperature=0.38):
+    """Wraps a bin classifier into a gray -> ab model (weights shared, nothing trained)."""
+    ab = AnnealedMeanAB(temperature, name="ab")(classifier.output)
+    return keras.Model(classifier.input, ab, name=classifier.name)
+
+
+MODEL_BUILDERS = {
+    "flatten_dense": build_flatten_dense,
+    "conv_flatten_dense": build_conv_flatten_dense,
+    "batchnorm_conv_flatten_dense": build_batchnorm_conv_flatten_dense,
+    "unet_regression": build_unet_regression,
+    "unet_classification": build_unet_classification,
+}
+MODEL_NAMES = tuple(MODEL_BUILDERS)
+
+
+def build_model(name, **kwargs):
+    """Builds the registered model ``name`` with the builder's keyword arguments."""
+    if name not in MODEL_BUILDERS:
+        raise ValueError(f"Unknown model name {name!r}. Known models: {', '.join(MODEL_NAMES)}.")
+    return MODEL_BUILDERS[name](**kwargs)
