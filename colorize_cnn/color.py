@@ -14,6 +14,8 @@ The bin grid of the classification models and of the rebalanced AuC metric is th
 of Zhang et al. 2016 over a, b in [-110, 110): 22 x 22 = 484 bins.
 """
 
+import warnings
+
 import numpy as np
 from skimage import color as skcolor
 
@@ -34,13 +36,34 @@ def rgb_to_lab(rgb):
 
 def lab_to_rgb(lab):
     """CIELAB ``(..., 3)`` -> sRGB float32 in [0, 1] (out-of-gamut values clipped)."""
-    rgb = skcolor.lab2rgb(_as_float32(lab))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skimage warns for each out-of-gamut pixel it clips
+        rgb = skcolor.lab2rgb(_as_float32(lab))
     return np.clip(rgb, 0.0, 1.0).astype(np.float32)
 
 
+def lab_to_rgb_keeping_lightness(lab, tolerance=0.25, steps=8):
+    """Like ``lab_to_rgb``, but where clipping to the sRGB gamut would change L by more than
+    ``tolerance``, the pixel's chroma is scaled down (halving, ``steps`` times at most) instead.
+    So bright, saturated predictions keep the input's lightness at the cost of some colour."""
+    lab = _as_float32(lab).copy()
+    rgb = lab_to_rgb(lab)
+    for _ in range(steps):
+        off = np.abs(rgb_to_lab(rgb)[..., 0] - lab[..., 0]) > tolerance
+        if not off.any():
+            break
+        lab[off, 1:] *= 0.5
+        rgb[off] = lab_to_rgb(lab[off])
+    return rgb
+
+
 def rgb_to_gray(rgb):
-    """sRGB ``(..., H, W, 3)`` -> gray ``(..., H, W, 1)`` with the same CIELAB L (see module doc)."""
-    return lightness_to_gray(rgb_to_lab(rgb)[..., 0:1])
+    """sRGB ``(..., H, W, 3)`` -> gray ``(..., H, W, 1)`` with the same CIELAB L (see module doc).
+
+    L depends on the luminance Y alone, so the gray value is Y sRGB-encoded.
+    """
+    luminance = skcolor.rgb2xyz(_as_float32(rgb))[..., 1:2]
+    return _srgb_encode(luminance).astype(np.float32)
 
 
 def _srgb_encode(linear):
@@ -48,25 +71,21 @@ def _srgb_encode(linear):
     return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * np.power(linear, 1 / 2.4) - 0.055)
 
 
-def lightness_to_gray(lightness):
-    """CIELAB L in [0, 100] -> the sRGB gray value with that lightness, float32 in [0, 1]."""
-    lightness = _as_float32(lightness)
-    lab = np.concatenate([lightness, np.zeros_like(lightness), np.zeros_like(lightness)], axis=-1)
-    luminance = skcolor.lab2xyz(lab)[..., 1:2]
-    return _srgb_encode(luminance).astype(np.float32)
-
-
 def gray_to_lightness(gray):
-    """Gray in [0, 1] (any shape) -> CIELAB L in [0, 100], float32, same shape.
+    """Gray (any shape) -> CIELAB L in [0, 100], float32, same shape.
 
-    A gray pixel has R = G = B, so its L depends on the value alone; for large images the
-    conversion is done through a lookup table over 65,536 levels (exact for 8- and 16-bit input).
+    ``gray`` is float in [0, 1], uint8 or uint16. A gray pixel has R = G = B, so its L depends on
+    the value alone: the conversion is a lookup table over 65,536 levels (exact for 8- and 16-bit
+    input, and light on memory for large images).
     """
-    gray = _as_float32(gray)
+    gray = np.asarray(gray)
     levels = np.linspace(0.0, 1.0, 65536, dtype=np.float32)
     table = skcolor.rgb2lab(np.repeat(levels[:, None], 3, axis=1))[:, 0].astype(np.float32)
-    indices = np.rint(np.clip(gray, 0.0, 1.0) * 65535).astype(np.int32)
-    return table[indices]
+    if gray.dtype == np.uint8:
+        return table[gray.astype(np.int32) * 257]
+    if gray.dtype == np.uint16:
+        return table[gray]
+    return table[np.rint(np.clip(gray, 0.0, 1.0) * 65535).astype(np.int32)]
 
 
 def gray_to_rgb(gray):
@@ -112,29 +131,40 @@ def rebalancing_weights(prior, mix=0.5):
     return weights.astype(np.float32)
 
 
-def recombine(lightness, ab, chunk_rows=None):
+def resize_plane(plane, height, width):
+    """Resizes a float ``(h, w)`` plane to ``(height, width)``: box filter down, bilinear up (Pillow)."""
+    from PIL import Image
+
+    plane = _as_float32(plane)
+    if plane.shape == (height, width):
+        return plane
+    shrinking = height * width < plane.size
+    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    return np.asarray(Image.fromarray(plane, mode="F").resize((width, height), method), dtype=np.float32)
+
+
+def recombine(lightness, ab, dtype=np.float32, chunk_rows=None):
     """Join full-resolution lightness with chroma of any size into sRGB of the lightness's size.
 
     Args:
         lightness: float32 ``(H, W)`` CIELAB L in [0, 100].
         ab: float32 ``(h, w, 2)`` predicted chroma in CIELAB units, any h x w; it is resized
             (bilinear) to H x W.
+        dtype: float32 (values in [0, 1]), uint8 or uint16 (full range) for the result.
         chunk_rows: rows converted to RGB at a time, to bound the temporary memory on large
             images; default: about one megapixel per chunk.
     Returns:
-        float32 ``(H, W, 3)`` sRGB in [0, 1].
+        ``(H, W, 3)`` sRGB of ``dtype``.
     """
-    from skimage.transform import resize
-
     lightness = _as_float32(lightness)
     height, width = lightness.shape
-    ab = _as_float32(ab)
-    if ab.shape[:2] != (height, width):
-        ab = resize(ab, (height, width, 2), order=1, mode="edge", anti_aliasing=False).astype(np.float32)
-    rgb = np.empty((height, width, 3), dtype=np.float32)
+    a_plane, b_plane = (resize_plane(ab[..., channel], height, width) for channel in (0, 1))
+    rgb = np.empty((height, width, 3), dtype=dtype)
+    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(np.dtype(dtype))
     chunk_rows = chunk_rows or max(1, 1_000_000 // max(width, 1))
     for start in range(0, height, chunk_rows):
         rows = slice(start, start + chunk_rows)
-        lab = np.concatenate([lightness[rows, :, None], ab[rows]], axis=-1)
-        rgb[rows] = lab_to_rgb(lab)
+        lab = np.stack([lightness[rows], a_plane[rows], b_plane[rows]], axis=-1)
+        chunk = lab_to_rgb_keeping_lightness(lab)
+        rgb[rows] = chunk if scale is None else np.rint(chunk * scale)
     return rgb

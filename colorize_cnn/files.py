@@ -8,14 +8,12 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_output(path, overwrite=True):
+def atomic_output(path):
     """Yields a temporary path beside ``path`` (same suffix); renames it to ``path`` on success.
 
     On any error the temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path)
-    if not overwrite and path.exists():
-        raise FileExistsError(f"output {path} already exists; choose another name or remove it.")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix="".join(path.suffixes[-1:]), dir=path.parent)
     os.close(handle)

@@ -20,10 +20,11 @@ def psnr_per_image(predicted_rgb, true_rgb):
 
     Identical images have infinite PSNR; it is capped at ``PSNR_CAP_DB`` (100 dB) so means stay finite.
     """
-    values = [
-        peak_signal_noise_ratio(t.astype(np.float64), p.astype(np.float64), data_range=1.0)
-        for p, t in zip(predicted_rgb, true_rgb)
-    ]
+    with np.errstate(divide="ignore"):
+        values = [
+            peak_signal_noise_ratio(t.astype(np.float64), p.astype(np.float64), data_range=1.0)
+            for p, t in zip(predicted_rgb, true_rgb)
+        ]
     return np.minimum(np.asarray(values, dtype=np.float64), PSNR_CAP_DB)
 
 

@@ -84,7 +84,7 @@ def predict_rgb(model, gray, batch_size=256):
     if kind == "ab_bins":
         raise ValueError("wrap a bin classifier with inference_model() before predicting colours.")
     lightness = color.gray_to_lightness(gray)
-    return color.lab_to_rgb(np.concatenate([lightness, predicted], axis=-1))
+    return color.lab_to_rgb_keeping_lightness(np.concatenate([lightness, predicted], axis=-1))
 
 
 class EpochClock(keras.callbacks.Callback):

@@ -1,0 +1,5 @@
+import sys
+
+from colorize_cnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""``colorize-cnn INPUT... [-o OUT] [--model NAME_OR_PATH]``: colorize image files or folders."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="colorize-cnn",
+        description="Colorize grayscale images of any size. The output has the input's size and lightness. "
+        "Colour inputs are converted to gray first.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image file or folder of images")
+    parser.add_argument("-o", "--output", type=Path, help="output file (one input file) or folder; default: "
+                        "NAME-color.png beside each input file, FOLDER-color/ for a folder")
+    parser.add_argument("--model", default=None, help="'default' (bundled), a registry name with trained weights "
+                        "(runs/NAME/model.keras), or a .keras file from the experiments")
+    parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees (default: 128)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never an input)")
+    return parser
+
+
+def _folder_output_name(path):
+    from colorize_cnn.images import OUTPUT_FORMATS
+
+    return path.name if path.suffix.lower() in OUTPUT_FORMATS else path.stem + ".png"
+
+
+def plan_jobs(inputs, output):
+    """List of (input file, output file) and a list of error messages for inputs that give none."""
+    from colorize_cnn.images import INPUT_SUFFIXES
+
+    jobs, errors = [], []
+    many = len(inputs) > 1 or any(path.is_dir() for path in inputs)
+    if many and output is not None and output.exists() and not output.is_dir():
+        return [], [f"output {output} is a file; with several inputs or a folder, -o must be a folder."]
+    for path in inputs:
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            if not files:
+                errors.append(f"{path} holds no images ({', '.join(INPUT_SUFFIXES)}).")
+            target = output if output is not None else path.with_name(path.name + "-color")
+            if len(inputs) > 1 and output is not None:
+                target = output / path.name
+            jobs.extend((file, target / _folder_output_name(file)) for file in files)
+        elif not path.exists():
+            errors.append(f"{path} does not exist.")
+        elif output is not None and not many:
+            jobs.append((path, output))
+        elif output is not None:
+            jobs.append((path, output / (path.stem + "-color.png")))
+        else:
+            jobs.append((path, path.with_name(path.stem + "-color.png")))
+    return jobs, errors
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.working_size is not None and args.working_size <= 0:
+        print(f"colorize-cnn: error: --working-size must be positive, got {args.working_size}", file=sys.stderr)
+        return EXIT_USAGE
+    jobs, errors = plan_jobs(args.inputs, args.output)
+    for message in errors:
+        print(f"colorize-cnn: error: {message}", file=sys.stderr)
+    if not jobs:
+        return EXIT_FAILED
+    inputs = {path.resolve() for path, _ in jobs}
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from colorize_cnn.colorize import WORKING_SIZE, ModelLoadError, colorize_file, load_colorizer
+    from colorize_cnn.images import ImageError
+
+    try:
+        colorizer = load_colorizer(args.model)
+    except ModelLoadError as error:
+        print(f"colorize-cnn: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    from tqdm import tqdm
+
+    failures = len(errors)
+    for source, target in tqdm(jobs, disable=len(jobs) < 2, unit="image", file=sys.stderr):
+        try:
+            if target.resolve() in inputs:
+                raise ImageError(f"refusing to overwrite the input {target}; choose another output.")
+            image = colorize_file(source, target, colorizer, overwrite=args.overwrite,
+                                  working_size=args.working_size or WORKING_SIZE)
+        except (ImageError, ValueError, MemoryError) as error:
+            failures += 1
+            tqdm.write(f"colorize-cnn: error: {error}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
+            continue
+        note = f" (a {image.mode} colour image: converted to gray first)" if image.was_colour else ""
+        tqdm.write(f"{source} -> {target}{note}", file=sys.stderr)
+    if failures:
+        print(f"colorize-cnn: {failures} of {len(jobs) + len(errors)} inputs failed.", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Colorizing a grayscale image of any size into an RGB image of the same size.
+
+The network predicts colour only, on a copy of the image no larger than ``working_size`` (or at
+the fixed 32x32 of the original models); the chroma is resized to the full H x W and joined to the
+input's own full-resolution lightness (``colorize_cnn.color.recombine``). So the output is exactly
+H x W and keeps the input's luminance and detail.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from colorize_cnn import color
+from colorize_cnn.images import check_size
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+DEFAULT_MODEL = "default"
+WORKING_SIZE = 128  # longest side the fully convolutional models see (they were trained at 32)
+_PAD_MULTIPLE = 8  # U-Net depth 3
+
+
+class ModelLoadError(ValueError):
+    """A model name or file that does not give a colorizer."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Colorizer:
+    model: object  # keras.Model mapping gray (N, H, W, 1) to RGB (..., 3) or ab (..., 2)
+    name: str
+
+    @property
+    def fixed_size(self):
+        height, width = self.model.input_shape[1:3]
+        return None if height is None or width is None else (height, width)
+
+    @property
+    def output_kind(self):
+        from colorize_cnn.train import output_kind
+
+        return output_kind(self.model)
+
+    def predict_ab(self, gray, working_size=WORKING_SIZE):
+        """Chroma for a float gray ``(H, W)`` in [0, 1], at the working size (not H x W)."""
+        height, width = gray.shape
+        if self.fixed_size:
+            small_height, small_width = self.fixed_size
+        else:
+            scale = min(1.0, working_size / max(height, width))
+            small_height, small_width = max(1, round(height * scale)), max(1, round(width * scale))
+        small = color.resize_plane(gray, small_height, small_width)
+        pad = [(0, -side % _PAD_MULTIPLE) for side in small.shape] if not self.fixed_size else [(0, 0), (0, 0)]
+        batch = np.pad(small, pad, mode="edge")[None, ..., None]
+        output = np.asarray(self.model(batch, training=False), dtype=np.float32)[0, :small_height, :small_width]
+        if self.output_kind == "rgb":
+            return color.rgb_to_lab(np.clip(output, 0.0, 1.0))[..., 1:]
+        return output
+
+
+def _known_names():
+    from colorize_cnn.models import MODEL_NAMES
+
+    return [DEFAULT_MODEL, *MODEL_NAMES]
+
+
+def load_colorizer(model=None):
+    """A ``Colorizer`` from ``None``/"default" (the bundled model), a registry name (its trained
+    weights: bundled, else ``runs/<name>/model.keras`` from the experiment script), a ``.keras``
+    path, or a ``keras.Model``."""
+    import keras
+
+    from colorize_cnn.models import MODEL_NAMES  # registers the custom layers for loading
+    from colorize_cnn.train import inference_model, output_kind
+
+    if isinstance(model, keras.Model):
+        path, name = None, model.name
+    else:
+        name = str(model or DEFAULT_MODEL)
+        if name == DEFAULT_MODEL or name in MODEL_NAMES:
+            candidates = [WEIGHTS_DIR / f"{name}.keras", Path("runs") / name / "model.keras"]
+            path = next((candidate for candidate in candidates if candidate.is_file()), None)
+            if path is None and name == DEFAULT_MODEL:
+                raise ModelLoadError(
+                    f"the bundled model {candidates[0]} is missing from this installation; reinstall "
+                    "colorize-cnn, or pass --model with a .keras file."
+                )
+            if path is None:
+                raise ModelLoadError(
+                    f"model {name!r} has no trained weights (looked in {', '.join(map(str, candidates))}). "
+                    f"Train it with: python experiments/{name}.py, or pass a .keras file."
+                )
+        elif name.endswith(".keras") or Path(name).exists():
+            path = Path(name)
+            if not path.is_file():
+                raise ModelLoadError(f"model file {path} does not exist.")
+        else:
+            raise ModelLoadError(f"unknown model {name!r}. Use a .keras file or one of: {', '.join(_known_names())}.")
+        try:
+            model = keras.saving.load_model(path, compile=False)
+        except Exception as error:
+            raise ModelLoadError(f"{path} is not a Keras model file this package can load ({type(error).__name__}: {error}).") from None
+    try:
+        kind = output_kind(model)
+    except ValueError as error:
+        raise ModelLoadError(f"{path or name}: {error}") from None
+    if kind == "ab_bins":
+        model = inference_model(model, temperature=0.38)
+    return Colorizer(model=model, name=name if path is None else str(path))
+
+
+def _as_unit_float(gray):
+    if gray.dtype == np.uint8:
+        return gray.astype(np.float32) / 255.0
+    if gray.dtype == np.uint16:
+        return gray.astype(np.float32) / 65535.0
+    if np.issubdtype(gray.dtype, np.floating):
+        if not np.isfinite(gray).all() or gray.min() < 0.0 or gray.max() > 1.0:
+            raise ValueError("a float gray image must hold finite values in [0, 1].")
+        return gray.astype(np.float32)
+    raise ValueError(f"gray image dtype must be uint8, uint16 or float in [0, 1]. Received: dtype={gray.dtype}")
+
+
+def colorize(gray_image, model=None, working_size=WORKING_SIZE):
+    """Colorizes a grayscale image of any size.
+
+    Args:
+        gray_image: ``(H, W)`` or ``(H, W, 1)``; uint8, uint16, or float in [0, 1].
+        model: a ``Colorizer``, anything ``load_colorizer`` takes, or ``None`` for the bundled model.
+        working_size: longest side the network sees, for fully convolutional models.
+    Returns:
+        ``(H, W, 3)`` sRGB of the input's dtype (float32 for float input) whose CIELAB
+        lightness equals the input's (up to rounding and gamut clipping).
+    """
+    gray_image = np.asarray(gray_image)
+    if gray_image.ndim == 3 and gray_image.shape[-1] == 1:
+        gray_image = gray_image[..., 0]
+    if gray_image.ndim != 2:
+        raise ValueError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
+    check_size(*gray_image.shape)
+    colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
+    gray = _as_unit_float(gray_image)
+    ab = colorizer.predict_ab(gray, working_size)
+    del gray
+    lightness = color.gray_to_lightness(gray_image)
+    out_dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.float32
+    return color.recombine(lightness, ab, dtype=out_dtype)
+
+
+def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE):
+    """Colorizes an image file into ``output_path`` (PNG, JPEG or TIFF by extension).
+
+    Returns the ``GrayImage`` read, so callers can report colour inputs. Keeps 16-bit depth in
+    PNG and TIFF; refuses to overwrite the input, and any existing file unless ``overwrite``.
+    """
+    from colorize_cnn.images import ImageError, output_format, read_gray, write_rgb
+
+    input_path, output_path = Path(input_path), Path(output_path)
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise ImageError(f"refusing to overwrite the input {input_path}; choose another output name.")
+    output_format(output_path)
+    if output_path.exists() and not overwrite:
+        raise ImageError(f"output {output_path} already exists; choose another name or remove it.")
+    image = read_gray(input_path)
+    write_rgb(colorize(image.pixels, model, working_size), output_path, overwrite=overwrite)
+    return image

@@ -1,0 +1,81 @@
+"""Small data the tests make themselves: official-format CIFAR batches and image folders."""
+
+import os
+import pickle
+import tarfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from colorize_cnn.data import CLASS_NAMES  # noqa: E402
+
+IMAGES_PER_BATCH = 20
+
+
+def make_images(count, seed):
+    """Smooth colour images (a few colour blobs on a gradient), uint8 (count, 32, 32, 3)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:32, 0:32] / 31.0
+    images = np.empty((count, 32, 32, 3), dtype=np.float64)
+    for index in range(count):
+        base = rng.uniform(0.2, 0.8, size=3)
+        tilt = rng.uniform(-0.3, 0.3, size=(2, 3))
+        image = base + x[..., None] * tilt[0] + y[..., None] * tilt[1]
+        cy, cx = rng.uniform(8, 24, size=2)
+        blob = np.exp(-(((y * 31 - cy) ** 2 + (x * 31 - cx) ** 2) / 40.0))[..., None]
+        image = image * (1 - blob) + blob * rng.uniform(0, 1, size=3)
+        images[index] = image
+    return np.clip(images * 255, 0, 255).astype(np.uint8)
+
+
+def _write_batch(path, images, labels):
+    data = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+    with open(path, "wb") as file_object:
+        pickle.dump({b"data": data, b"labels": list(map(int, labels)), b"batch_label": b"fake"}, file_object)
+
+
+@pytest.fixture(scope="session")
+def cifar_batches(tmp_path_factory):
+    """A cifar-10-batches-py folder with 5 x 20 training and 20 test images (2 per class)."""
+    folder = tmp_path_factory.mktemp("cifar") / "cifar-10-batches-py"
+    folder.mkdir()
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for seed, name in enumerate(names):
+        labels = np.arange(IMAGES_PER_BATCH) % 10
+        _write_batch(folder / name, make_images(IMAGES_PER_BATCH, seed), labels)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def cifar_tarball(cifar_batches, tmp_path_factory):
+    path = tmp_path_factory.mktemp("tarball") / "cifar-10-python.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        archive.add(cifar_batches, arcname="cifar-10-batches-py")
+    return path
+
+
+@pytest.fixture(scope="session")
+def image_folder(tmp_path_factory):
+    """train/<class>/*.png (3 per class) and test/<class>/*.jpg (1 per class), as the JPEG copy."""
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("images")
+    for split, count, suffix in (("train", 3, ".png"), ("test", 1, ".jpg")):
+        for label, class_name in enumerate(CLASS_NAMES):
+            folder = root / split / class_name
+            folder.mkdir(parents=True)
+            for index, image in enumerate(make_images(count, seed=100 * label + count)):
+                Image.fromarray(image).save(folder / f"{index:04d}{suffix}")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_unet_file(tmp_path_factory):
+    """An untrained small U-Net saved as .keras (a stand-in colorizer for file and CLI tests)."""
+    from colorize_cnn.models import build_model
+
+    path = tmp_path_factory.mktemp("models") / "tiny_unet.keras"
+    build_model("unet_regression", base_filters=4).save(path)
+    return path

@@ -1,0 +1,153 @@
+"""The colorize-cnn command on images the tests make (every common format and mode) and on a
+photograph that ships with scikit-image."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorize_cnn import color
+from colorize_cnn.cli import main
+from colorize_cnn.images import read_gray
+
+
+def gradient(height=40, width=60):
+    y, x = np.mgrid[0:height, 0:width]
+    return ((x * 3 + y * 2) % 256).astype(np.uint8)
+
+
+def colour_image(height=40, width=60):
+    y, x = np.mgrid[0:height, 0:width]
+    return np.stack([(x * 4) % 256, (y * 6) % 256, ((x + y) * 2) % 256], axis=-1).astype(np.uint8)
+
+
+MODES = {
+    "L.png": lambda: Image.fromarray(gradient()),
+    "LA.png": lambda: Image.fromarray(gradient()).convert("LA"),
+    "RGB.jpg": lambda: Image.fromarray(colour_image()),
+    "RGBA.png": lambda: Image.fromarray(colour_image()).convert("RGBA"),
+    "P.png": lambda: Image.fromarray(colour_image()).convert("P"),
+    "CMYK.jpg": lambda: Image.fromarray(colour_image()).convert("CMYK"),
+    "L.bmp": lambda: Image.fromarray(gradient()),
+    "L.webp": lambda: Image.fromarray(gradient()),
+    "RGB.tif": lambda: Image.fromarray(colour_image()),
+    "I16.png": lambda: Image.fromarray(gradient().astype(np.uint16) * 257),
+    "I16.tif": lambda: Image.fromarray(gradient().astype(np.uint16) * 257),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODES))
+def test_every_format_and_mode(name, tmp_path, tiny_unet_file):
+    source = tmp_path / f"in-{name}"
+    MODES[name]().save(source)
+    target = tmp_path / "out.png"
+    assert main([str(source), "-o", str(target), "--model", str(tiny_unet_file)]) == 0
+    with Image.open(target) as result:
+        assert result.size == (60, 40) and result.mode == "RGB"
+    gray = read_gray(source)
+    assert gray.was_colour == (name.split(".")[0] in ("RGB", "RGBA", "P", "CMYK"))
+    assert gray.bit_depth == (16 if name.startswith("I16") else 8)
+
+
+def test_sixteen_bit_depth_is_kept(tmp_path, tiny_unet_file):
+    import png
+
+    source = tmp_path / "deep.png"
+    Image.fromarray(gradient().astype(np.uint16) * 257).save(source)
+    target = tmp_path / "deep-color.png"
+    assert main([str(source), "-o", str(target), "--model", str(tiny_unet_file)]) == 0
+    width, height, rows, info = png.Reader(filename=str(target)).asDirect()
+    assert (width, height, info["bitdepth"], info["planes"]) == (60, 40, 16, 3)
+    rgb = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(40, 60, 3)
+    lightness = color.rgb_to_lab(rgb.astype(np.float32) / 65535)[..., 0]
+    np.testing.assert_allclose(lightness, color.gray_to_lightness(gradient()), atol=0.5)
+
+
+def test_exif_orientation_is_applied(tmp_path, tiny_unet_file):
+    source = tmp_path / "rotated.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    Image.fromarray(gradient(40, 60)).save(source, exif=exif)
+    target = tmp_path / "rotated-color.png"
+    assert main([str(source), "-o", str(target), "--model", str(tiny_unet_file)]) == 0
+    with Image.open(target) as result:
+        assert result.size == (40, 60)
+
+
+def test_photograph_from_scikit_image_keeps_size_and_lightness(tmp_path, tiny_unet_file):
+    from skimage import data
+
+    camera = data.camera()  # 512 x 512 gray photograph
+    source = tmp_path / "camera.png"
+    Image.fromarray(camera).save(source)
+    assert main([str(source), "--model", str(tiny_unet_file)]) == 0
+    result = np.asarray(Image.open(tmp_path / "camera-color.png"))
+    assert result.shape == (512, 512, 3)
+    lightness = color.rgb_to_lab(result.astype(np.float32) / 255)[..., 0]
+    np.testing.assert_allclose(lightness, color.gray_to_lightness(camera), atol=1.0)
+
+
+def test_folder_in_folder_out_with_a_bad_file(tmp_path, tiny_unet_file, capsys):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(gradient()).save(folder / "a.png")
+    Image.fromarray(colour_image()).save(folder / "b.jpg")
+    Image.fromarray(gradient()).save(folder / "c.bmp")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (folder / "notes.txt").write_text("not an image, not looked at")
+    status = main([str(folder), "-o", str(tmp_path / "out"), "--model", str(tiny_unet_file)])
+    assert status == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.jpg", "c.png"]
+    errors = capsys.readouterr().err
+    assert "broken.png" in errors and "1 of 4 inputs failed" in errors
+    assert "colour image: converted to gray" in errors
+
+
+def test_default_output_names(tmp_path, tiny_unet_file):
+    Image.fromarray(gradient()).save(tmp_path / "photo.jpg")
+    assert main([str(tmp_path / "photo.jpg"), "--model", str(tiny_unet_file)]) == 0
+    assert (tmp_path / "photo-color.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        (None, ["missing.png"], "does not exist"),
+        ("empty_folder", ["empty"], "holds no images"),
+        ("text_file", ["fake.png", "-o", "out.png"], "not an image"),
+        ("image", ["image.png", "-o", "image.png"], "refusing to overwrite the input"),
+        ("image", ["image.png", "-o", "exists.png"], "already exists"),
+        ("image", ["image.png", "-o", "out.gif"], "must end in one of"),
+        ("image", ["image.png", "-o", "image.png/inside.png"], "cannot write"),
+        ("image", ["image.png", "--model", "nope"], "unknown model 'nope'"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(setup, args, message, tmp_path, tiny_unet_file, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    if setup == "empty_folder":
+        (tmp_path / "empty").mkdir()
+    elif setup == "text_file":
+        (tmp_path / "fake.png").write_text("hello")
+    elif setup == "image":
+        Image.fromarray(gradient()).save(tmp_path / "image.png")
+        (tmp_path / "exists.png").write_bytes(b"keep me")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    model_args = [] if "--model" in args else ["--model", str(tiny_unet_file)]
+    assert main(args + model_args) == 1
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if setup == "image":
+        assert (tmp_path / "exists.png").read_bytes() == b"keep me"
+
+
+@pytest.mark.slow
+def test_module_entry_point_help_is_quick_and_clean():
+    result = subprocess.run([sys.executable, "-m", "colorize_cnn", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "INPUT" in result.stdout
+    check = subprocess.run(
+        [sys.executable, "-c", "import sys, colorize_cnn.cli as c; c.build_parser(); print('tensorflow' in sys.modules)"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert check.stdout.strip() == "False"

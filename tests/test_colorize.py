@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from colorize_cnn import color
+from colorize_cnn.colorize import ModelLoadError, colorize, load_colorizer
+from colorize_cnn.models import build_model
+
+
+@pytest.fixture(scope="module")
+def unet(tiny_unet_file):
+    return load_colorizer(tiny_unet_file)
+
+
+@pytest.fixture(scope="module")
+def original_model():
+    return load_colorizer(build_model("conv_flatten_dense", filters=2))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (100, 37), (33, 32, 1)])
+@pytest.mark.parametrize("which", ["unet", "original_model"])
+def test_any_size_keeps_size_and_lightness(shape, which, request):
+    colorizer = request.getfixturevalue(which)
+    gray = np.random.default_rng(0).integers(30, 220, size=shape, dtype=np.uint8)
+    rgb = colorize(gray, colorizer)
+    assert rgb.shape == (*shape[:2], 3) and rgb.dtype == np.uint8
+    lightness = color.rgb_to_lab(rgb.astype(np.float32) / 255)[..., 0]
+    # 8-bit rounding of R, G, B moves L by well under 1 unit
+    np.testing.assert_allclose(lightness, color.gray_to_lightness(gray.reshape(shape[:2])), atol=1.0)
+
+
+@pytest.mark.parametrize("dtype, top", [(np.uint16, 65535), (np.float32, 1.0), (np.float64, 1.0)])
+def test_output_type_follows_input(unet, dtype, top):
+    gray = (np.linspace(0.1, 0.9, 20 * 30).reshape(20, 30) * top).astype(dtype)
+    rgb = colorize(gray, unet)
+    assert rgb.dtype == (np.uint16 if dtype == np.uint16 else np.float32)
+    assert rgb.shape == (20, 30, 3)
+
+
+def test_working_size_bounds_what_the_network_sees(unet):
+    ab = unet.predict_ab(np.full((300, 1000), 0.5, dtype=np.float32), working_size=64)
+    assert ab.shape == (19, 64, 2)
+
+
+def test_bundled_default_model_colorizes():
+    rgb = colorize(np.tile(np.linspace(0, 1, 64, dtype=np.float32), (48, 1)))
+    assert rgb.shape == (48, 64, 3) and 0.0 <= rgb.min() and rgb.max() <= 1.0
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((0, 5), dtype=np.uint8), "zero size"),
+        (np.zeros((4, 4, 3), dtype=np.uint8), "shape"),
+        (np.full((4, 4), 2.0), r"\[0, 1\]"),
+        (np.zeros((4, 4), dtype=np.int64), "dtype"),
+    ],
+)
+def test_bad_arrays_are_refused(unet, bad, message):
+    with pytest.raises(ValueError, match=message):
+        colorize(bad, unet)
+
+
+def test_absurdly_large_image_is_refused_before_any_work(unet):
+    huge = np.broadcast_to(np.uint8(0), (20000, 20000))  # 400 MP, no memory allocated
+    with pytest.raises(ValueError, match="megapixels"):
+        colorize(huge, unet)
+
+
+def test_bad_models_are_refused(tmp_path):
+    with pytest.raises(ModelLoadError, match="unknown model 'nope'.*default"):
+        load_colorizer("nope")
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        load_colorizer(str(tmp_path / "missing.keras"))
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(b"not a zip")
+    with pytest.raises(ModelLoadError, match="not a Keras model file"):
+        load_colorizer(str(garbage))
+    import keras
+
+    classifier = keras.Sequential([keras.Input((8,)), keras.layers.Dense(10)])
+    path = tmp_path / "classifier.keras"
+    classifier.save(path)
+    with pytest.raises(ModelLoadError, match="not a colorizer"):
+        load_colorizer(str(path))

@@ -1,0 +1,69 @@
+"""Each experiment script end to end in its quick mode, on data the tests make."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted(p for p in (REPO / "experiments").glob("*.py") if p.name != "compare.py")
+
+
+def run_script(script, *args, env_extra=None):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env_extra or {})}
+    return subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True,
+                          timeout=600, env=env, cwd=REPO)
+
+
+def assets_snapshot():
+    folder = REPO / "README-assets"
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} if folder.exists() else {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_quick_run_end_to_end(script, cifar_batches, tmp_path):
+    before = assets_snapshot()
+    result = run_script(script, "--data", cifar_batches, "--limit", 40, "--epochs", 1, "--batch-size", 8, "--out", tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["train_images"] == 40 and report["test_images"] == 20 and report["epochs"] == 1
+    assert report["dataset"] == "CIFAR-10 (official python batches)"
+    for side in ("model", "gray_baseline"):
+        assert set(report[side]["mean"]) >= {"psnr", "ssim", "auc", "auc_rebalanced", "acc2", "colourfulness"}
+        assert len(report[side]["per_class"]) == 10
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"model.keras", "history.csv"} <= names
+    assert sum(name.endswith(("1.png", "2.png", "3.png")) for name in names) == 3
+    assert any(name.endswith("-learning-curve.png") for name in names)
+    assert assets_snapshot() == before, "a --limit run must never touch README-assets"
+
+
+@pytest.mark.slow
+def test_help_is_fast_and_imports_no_tensorflow():
+    script = REPO / "experiments" / "conv_flatten_dense.py"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(script), "--help"], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert result.returncode == 0 and "--batch-size" in result.stdout
+    assert "tensorflow" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "0"], "positive integer"),
+        (["--batch-size", "-3"], "positive integer"),
+        (["--data", "/no/such/folder"], "does not exist"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_one_message(args, message, tmp_path):
+    result = run_script(REPO / "experiments" / "flatten_dense.py", *args, "--out", tmp_path / "run")
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()

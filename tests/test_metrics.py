@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+from colorize_cnn import color, metrics
+
+
+def test_psnr_by_hand():
+    truth = np.zeros((1, 4, 4, 3))
+    predicted = truth + 0.1  # MSE 0.01 -> 20 dB
+    assert metrics.psnr_per_image(predicted, truth) == pytest.approx([20.0])
+
+
+def test_identical_images_score_perfectly():
+    images = np.random.default_rng(0).random((2, 8, 8, 3))
+    assert metrics.psnr_per_image(images, images).tolist() == [metrics.PSNR_CAP_DB] * 2
+    assert metrics.ssim_per_image(images, images) == pytest.approx([1.0, 1.0])
+    ab = color.rgb_to_lab(images)[..., 1:]
+    assert metrics.auc_per_image(ab, ab) == pytest.approx([100.0, 100.0])
+    assert metrics.auc_per_image(ab, ab, prior=np.full(color.NUM_AB_BINS, 1 / color.NUM_AB_BINS)) == pytest.approx([100.0] * 2)
+    lab = color.rgb_to_lab(images)
+    assert metrics.acc2_per_image(lab, lab) == pytest.approx([100.0, 100.0])
+
+
+def test_auc_by_hand():
+    true_ab = np.zeros((1, 1, 2, 2))
+    predicted_ab = np.array([[[[3.0, 4.0], [0.0, 0.0]]]])  # errors 5 and 0
+    # Acc(t) = 0.5 for t = 0..4 and 1 for t = 5..150: mean = (5 * 0.5 + 146) / 151
+    assert metrics.auc_per_image(predicted_ab, true_ab) == pytest.approx([100 * (2.5 + 146) / 151])
+    far = np.array([[[[200.0, 0.0], [200.0, 0.0]]]])
+    assert metrics.auc_per_image(far, true_ab) == pytest.approx([0.0])
+
+
+def test_rebalanced_auc_weights_rare_colours():
+    true_ab = np.array([[[[0.0, 0.0], [60.0, 60.0]]]])
+    predicted_ab = np.array([[[[0.0, 0.0], [0.0, 0.0]]]])  # right on the common colour only
+    prior = np.zeros(color.NUM_AB_BINS)
+    prior[color.ab_to_bin(np.zeros(2))] = 0.9
+    prior[color.ab_to_bin(np.array([60.0, 60.0]))] = 0.1
+    plain = metrics.auc_per_image(predicted_ab, true_ab)[0]
+    rebalanced = metrics.auc_per_image(predicted_ab, true_ab, prior)[0]
+    assert rebalanced < plain
+    # weights 1/0.9 and 1/0.1: the common pixel counts 0.1 of the total; the rare one's error is 84.85
+    expected = 100 * (0.1 * 151 + 0.9 * (151 - 85)) / 151
+    assert rebalanced == pytest.approx(expected)
+
+
+def test_acc2_tolerances():
+    truth = np.zeros((1, 1, 4, 3))
+    predicted = np.array([[[[2.0, 4.4, -4.4], [2.1, 0, 0], [0, 4.5, 0], [0, 0, -4.5]]]])
+    assert metrics.acc2_per_image(predicted, truth) == pytest.approx([25.0])
+
+
+def test_colourfulness():
+    gray = np.repeat(np.random.default_rng(0).random((2, 8, 8, 1)), 3, axis=-1)
+    assert metrics.colourfulness_per_image(gray) == pytest.approx([0.0, 0.0])
+    red = np.zeros((1, 2, 2, 3))
+    red[..., 0] = 1.0  # rg = 255, yb = 127.5 everywhere: no spread, CF = 0.3 * |(255, 127.5)|
+    assert metrics.colourfulness_per_image(red) == pytest.approx([0.3 * np.hypot(255, 127.5)])
+    half = np.zeros((1, 1, 2, 3))
+    half[0, 0, 0] = [1.0, 0.0, 0.0]  # signed form: rg = (255, 0), yb = (127.5, 0)
+    expected = np.hypot(127.5, 63.75) + 0.3 * np.hypot(127.5, 63.75)
+    assert metrics.colourfulness_per_image(half) == pytest.approx([expected])
+
+
+def test_evaluate_means_and_classes():
+    rng = np.random.default_rng(0)
+    truth = rng.random((6, 8, 8, 3)).astype(np.float32)
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    prior = color.ab_bin_prior(color.rgb_to_lab(truth)[..., 1:])
+    result = metrics.evaluate(truth, truth, labels, ("a", "b", "c", "d"), prior)
+    assert set(result["per_class"]) == {"a", "b", "c"}
+    assert result["mean"]["auc"] == pytest.approx(100.0)
+    assert result["mean"]["colourfulness_ratio"] == pytest.approx(1.0)
+    gray = color.gray_to_rgb(color.rgb_to_gray(truth))
+    baseline = metrics.evaluate(gray, truth, labels, ("a", "b", "c"), prior)["mean"]
+    assert baseline["colourfulness"] == pytest.approx(0.0, abs=1e-3)
+    assert baseline["psnr"] < 100 and 0 < baseline["auc"] < 100

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from colorize_cnn.color import AB_RANGE, NUM_AB_BINS
+from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
+
+SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
+         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4}}
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_model_maps_gray_to_colour(name):
+    model = build_model(name, **SMALL.get(name, {}))
+    assert model.name == name
+    gray = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
+    output = np.asarray(model(gray))
+    channels = output.shape[-1]
+    assert output.shape[:3] == (2, 32, 32) and channels in (3, 2, NUM_AB_BINS)
+    if channels == 3:
+        assert output.min() >= 0.0 and output.max() <= 1.0
+    elif channels == 2:
+        assert np.abs(output).max() <= AB_RANGE
+    else:
+        np.testing.assert_allclose(output.sum(axis=-1), 1.0, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["unet_regression", "unet_classification"])
+def test_fully_convolutional_models_take_any_size(name):
+    model = build_model(name, base_filters=4)
+    if name == "unet_classification":
+        model = with_ab_decoding(model)
+    output = np.asarray(model(np.zeros((1, 24, 40, 1), dtype=np.float32)))
+    assert output.shape == (1, 24, 40, 2)
+    assert np.abs(output).max() <= AB_RANGE
+
+
+def test_filters_are_a_keyword():
+    assert build_model("conv_flatten_dense", filters=2).count_params() < build_model("conv_flatten_dense", filters=4).count_params()
+
+
+def test_unknown_model_name():
+    with pytest.raises(ValueError, match="Unknown model name 'resnet'.*conv_flatten_dense"):
+        build_model("resnet")

@@ -1,0 +1,63 @@
+import keras
+import numpy as np
+import pytest
+
+from colorize_cnn.data import load_cifar10
+from colorize_cnn.train import MODEL_FILE, TrainConfig, predict_rgb, read_history, train
+
+
+@pytest.fixture(scope="module")
+def tiny_cifar(cifar_batches):
+    return load_cifar10(cifar_batches)
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [("conv_flatten_dense", (("filters", 2),)), ("unet_classification", (("base_filters", 4),))],
+)
+def test_training_lowers_the_loss_and_reloads(tiny_cifar, tmp_path, name, kwargs):
+    config = TrainConfig(model_name=name, model_kwargs=kwargs, epochs=4, batch_size=10, learning_rate=3e-3)
+    model, history = train(config, tiny_cifar, tmp_path, verbose=0)
+    assert len(history["loss"]) == 4
+    assert history["loss"][-1] < history["loss"][0]
+    assert {"val_loss", "epoch_seconds", "test_psnr"} <= set(history)
+    assert read_history(tmp_path / "history.csv") == history
+    assert not (tmp_path / "backup").exists()
+    reloaded = keras.saving.load_model(tmp_path / MODEL_FILE)
+    np.testing.assert_allclose(
+        predict_rgb(reloaded, tiny_cifar.test.gray), predict_rgb(model, tiny_cifar.test.gray), atol=1e-5
+    )
+    predicted = predict_rgb(model, tiny_cifar.test.gray)
+    assert predicted.shape == tiny_cifar.test.rgb.shape and 0 <= predicted.min() and predicted.max() <= 1
+
+
+@pytest.mark.parametrize("field, value", [("epochs", 0), ("batch_size", -1), ("epochs", 2.5)])
+def test_config_refuses_bad_values(field, value):
+    with pytest.raises(ValueError, match=field):
+        TrainConfig(model_name="flatten_dense", **{field: value})
+
+
+def test_interrupted_training_resumes(tiny_cifar, tmp_path):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    config = TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10)
+    import colorize_cnn.train as train_module
+
+    original_fit = keras.Model.fit
+
+    def fit_with_interrupt(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[*callbacks, Interrupt()], **kwargs)
+
+    keras.Model.fit = fit_with_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_module.train(config, tiny_cifar, tmp_path, verbose=0)
+    finally:
+        keras.Model.fit = original_fit
+    assert (tmp_path / "backup").exists()
+    _, history = train_module.train(config, tiny_cifar, tmp_path, verbose=0)
+    assert len(history["loss"]) == 3  # epochs 1-2 from the first run, epoch 3 resumed
+    assert [int(e) for e in history["epoch"]] == [0, 1, 2]
