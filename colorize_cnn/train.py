@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from colorize_cnn import color
+from colorize_cnn.data import balanced_subset
 from colorize_cnn.files import atomic_output
 from colorize_cnn.models import AnnealedMeanAB, build_model, with_ab_decoding
 
@@ -111,7 +112,7 @@ def train(config, dataset, out_dir, progress_images=1000, verbose="auto"):
     """Trains ``config.model_name`` on ``dataset.train``, validating on ``dataset.test``.
 
     Writes into ``out_dir``: ``history.csv`` (one row per epoch: losses, ``epoch_seconds``,
-    ``test_psnr`` on ``progress_images`` fixed test images) and ``model.keras`` (the inference
+    ``test_psnr`` on ``progress_images`` fixed, class-balanced test images) and ``model.keras`` (the inference
     model). An interrupted run resumes from ``out_dir/backup`` when started again.
 
     Returns:
@@ -137,7 +138,8 @@ def train(config, dataset, out_dir, progress_images=1000, verbose="auto"):
         loss=_loss_for(kind),
         jit_compile=config.jit_compile,
     )
-    progress = slice(0, min(progress_images, len(dataset.test)))
+    # a fixed, class-balanced set of test images (the image-folder copy is sorted by class)
+    progress = balanced_subset(dataset.test.labels, min(progress_images, len(dataset.test)))
     model.fit(
         dataset.train.gray,
         train_targets,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = sorted(p for p in (REPO / "experiments").glob("*.py") if p.name != "compare.py")
+SCRIPTS = sorted(p for p in (REPO / "experiments").glob("*.py") if p.name not in ("compare.py", "photos.py"))
 
 
 def run_script(script, *args, env_extra=None):
@@ -23,19 +23,25 @@ def assets_snapshot():
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} if folder.exists() else {}
 
 
+@pytest.fixture(scope="module")
+def runs_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("runs")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
-def test_quick_run_end_to_end(script, cifar_batches, tmp_path):
+def test_quick_run_end_to_end(script, cifar_batches, runs_folder):
     before = assets_snapshot()
-    result = run_script(script, "--data", cifar_batches, "--limit", 40, "--epochs", 1, "--batch-size", 8, "--out", tmp_path)
+    out = runs_folder / script.stem
+    result = run_script(script, "--data", cifar_batches, "--limit", 40, "--epochs", 1, "--batch-size", 8, "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads((tmp_path / "metrics.json").read_text())
+    report = json.loads((out / "metrics.json").read_text())
     assert report["train_images"] == 40 and report["test_images"] == 20 and report["epochs"] == 1
     assert report["dataset"] == "CIFAR-10 (official python batches)"
     for side in ("model", "gray_baseline"):
         assert set(report[side]["mean"]) >= {"psnr", "ssim", "auc", "auc_rebalanced", "acc2", "colourfulness"}
         assert len(report[side]["per_class"]) == 10
-    names = {p.name for p in tmp_path.iterdir()}
+    names = {p.name for p in out.iterdir()}
     assert {"model.keras", "history.csv"} <= names
     assert sum(name.endswith(("1.png", "2.png", "3.png")) for name in names) == 3
     assert any(name.endswith("-learning-curve.png") for name in names)
@@ -67,3 +73,28 @@ def test_bad_arguments_exit_non_zero_with_one_message(args, message, tmp_path):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_compare_tables_every_trained_model(cifar_batches, runs_folder, tmp_path):
+    before = assets_snapshot()
+    result = run_script(REPO / "experiments" / "compare.py", "--data", cifar_batches, "--runs", runs_folder,
+                        "--out", tmp_path, "--limit", 20)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (tmp_path / "results.md").read_text()
+    trained = [p.stem for p in SCRIPTS if (runs_folder / p.stem / "model.keras").exists()]
+    assert len(trained) == len(SCRIPTS)
+    assert table.count("\n| ") == len(trained) + 2  # header, the gray baseline, one row per model
+    assert "gray baseline" in table and "PSNR (dB)" in table
+    for name in ("comparison-grid.png", "learning-curves.png", "quality-vs-minutes.png", "results.csv",
+                 "results-per-class.md", "results-per-class-psnr.csv"):
+        assert (tmp_path / name).is_file(), name
+    assert assets_snapshot() == before
+
+
+@pytest.mark.slow
+def test_compare_without_trained_models_says_so(cifar_batches, tmp_path):
+    result = run_script(REPO / "experiments" / "compare.py", "--data", cifar_batches, "--runs", tmp_path / "none",
+                        "--out", tmp_path / "out")
+    assert result.returncode == 1
+    assert "no trained models" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,209 @@
+"""Every trained model against the gray baseline on the full test split: tables and figures.
+
+Reads what the experiment scripts saved (``runs/<name>/model.keras``, ``history.csv``,
+``metrics.json``); trains nothing.
+"""
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from colorize_cnn.files import atomic_output
+
+BASELINE = "gray baseline"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSummary:
+    name: str  # experiment name (runs/<name>)
+    title: str
+    parameters: int
+    train_minutes: float
+    epochs: int
+    batch_size: int
+    history: dict
+
+
+def load_run(run_dir, title):
+    from colorize_cnn.train import HISTORY_FILE, read_history
+
+    run_dir = Path(run_dir)
+    report = json.loads((run_dir / "metrics.json").read_text())
+    return RunSummary(
+        name=run_dir.name, title=title, parameters=report["parameters"],
+        train_minutes=report["train_wall_seconds"] / 60, epochs=report["epochs"], batch_size=report["batch_size"],
+        history=read_history(run_dir / HISTORY_FILE),
+    )
+
+
+def evaluate_predictions(predictions, dataset):
+    """name -> RGB predictions on ``dataset.test`` => name -> ``metrics.evaluate`` result, baseline first."""
+    from colorize_cnn import color, metrics
+
+    prior = color.ab_bin_prior(color.rgb_to_lab(dataset.train.rgb)[..., 1:])
+    every = {BASELINE: color.gray_to_rgb(dataset.test.gray), **predictions}
+    return {
+        name: metrics.evaluate(rgb, dataset.test.rgb, dataset.test.labels, dataset.class_names, prior)
+        for name, rgb in every.items()
+    }
+
+
+def results_rows(results, runs):
+    """One row per model: metric means, parameters and training time."""
+    from colorize_cnn.metrics import METRIC_LABELS
+
+    rows = []
+    for name, result in results.items():
+        run = runs.get(name)
+        row = {"model": name if run is None else run.title}
+        row.update({label: result["mean"][metric] for metric, label in METRIC_LABELS.items()})
+        row["parameters"] = "" if run is None else run.parameters
+        row["epochs x batch"] = "" if run is None else f"{run.epochs} x {run.batch_size}"
+        row["train minutes"] = "" if run is None else round(run.train_minutes, 1)
+        rows.append(row)
+    return rows
+
+
+def per_class_rows(results, runs, metric):
+    rows = []
+    class_names = next(iter(results.values()))["per_class"]
+    for class_name in class_names:
+        row = {"class": class_name}
+        for name, result in results.items():
+            row[name if name not in runs else runs[name].title] = result["per_class"][class_name][metric]
+        rows.append(row)
+    return rows
+
+
+def _format(value):
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown_table(rows):
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_format(row[column]) for column in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(rows, path):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_output(path) as temporary:
+        temporary.write_text(buffer.getvalue())
+
+
+def write_text(text, path):
+    with atomic_output(path) as temporary:
+        temporary.write_text(text)
+
+
+def quality_curves(runs):
+    """title -> (cumulative training minutes after each epoch, test PSNR after each epoch)."""
+    return {
+        run.title: (np.cumsum(run.history["epoch_seconds"]) / 60.0, run.history["test_psnr"])
+        for run in runs.values()
+        if "test_psnr" in run.history
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareConfig:
+    runs: tuple  # ((experiment name, title), ...)
+    per_class_metrics: tuple = ("psnr", "auc_rebalanced", "colourfulness")
+    grid_picks: int = 10  # fixed test images in the comparison grid
+
+
+def main(config, argv=None):
+    parser = argparse.ArgumentParser(description="Evaluate every trained model (runs/<name>/model.keras) and the "
+                                     "gray baseline on the CIFAR-10 test split; write tables and figures.")
+    parser.add_argument("--data", metavar="PATH", help="local CIFAR-10 (as the experiment scripts take it)")
+    parser.add_argument("--runs", type=Path, default=Path("runs"), help="folder of experiment runs (default: runs)")
+    parser.add_argument("--out", type=Path, default=None, help="where to write (default: README-assets)")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate on a class-balanced subset (a quick check)")
+    args = parser.parse_args(argv)
+    from colorize_cnn.data import DataSourceError
+
+    try:
+        compare(config, args.data, args.runs, args.out, args.limit)
+    except (DataSourceError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
+    import keras
+
+    from colorize_cnn import figures
+    from colorize_cnn.data import load_cifar10
+    from colorize_cnn.experiment import README_ASSETS
+    from colorize_cnn.train import MODEL_FILE, predict_rgb
+
+    if out_dir is None and limit is not None:
+        raise ValueError("a --limit comparison must name --out, so it can never overwrite README-assets.")
+    out_dir = Path(out_dir or README_ASSETS)
+    available = [(name, title) for name, title in config.runs if (Path(runs_dir) / name / MODEL_FILE).is_file()]
+    missing = [name for name, _ in config.runs if (name, _) not in available]
+    if not available:
+        raise ValueError(f"no trained models in {runs_dir}/ (looked for {', '.join(n for n, _ in config.runs)}); "
+                         "run the experiment scripts first.")
+    if missing:
+        print(f"not trained yet, left out: {', '.join(missing)}")
+    dataset = load_cifar10(data_dir, limit=limit)
+    print(f"{dataset.name}: {len(dataset.test)} test images")
+    runs, predictions = {}, {}
+    for name, title in available:
+        started = time.perf_counter()
+        model = keras.saving.load_model(Path(runs_dir) / name / MODEL_FILE, compile=False)
+        predictions[name] = predict_rgb(model, dataset.test.gray)
+        runs[name] = load_run(Path(runs_dir) / name, title)
+        print(f"  predicted with {name} in {time.perf_counter() - started:.0f} s")
+    results = evaluate_predictions(predictions, dataset)
+    rows = results_rows(results, runs)
+    header = f"{dataset.name}, test split, {len(dataset.test):,} images; produced by experiments/compare.py\n\n"
+    write_text(header + markdown_table(rows), out_dir / "results.md")
+    write_csv(rows, out_dir / "results.csv")
+    per_class = []
+    for metric in config.per_class_metrics:
+        table = per_class_rows(results, runs, metric)
+        write_csv(table, out_dir / f"results-per-class-{metric}.csv")
+        per_class.append(f"### {metric}\n\n" + markdown_table(table))
+    write_text(header + "\n".join(per_class), out_dir / "results-per-class.md")
+    indices = figures.figure_indices(dataset.test.labels)[: config.grid_picks]
+    figures.comparison_grid(
+        dataset.test.gray[indices],
+        {**{runs[name].title: predictions[name][indices] for name in runs}, "original": dataset.test.rgb[indices]},
+        out_dir / "comparison-grid.png",
+        row_labels=[dataset.class_names[dataset.test.labels[i]] for i in indices],
+    )
+    figures.learning_curves({run.title: run.history for run in runs.values()}, out_dir / "learning-curves.png")
+    figures.quality_against_minutes(
+        quality_curves(runs), out_dir / "quality-vs-minutes.png", "test PSNR (dB), 1,000 fixed test images",
+        baseline=float(np.mean(_psnr_of_baseline(dataset))),
+    )
+    print(markdown_table(rows))
+    print(f"wrote {out_dir}/results.md, results.csv, results-per-class.md and figures")
+    return results
+
+
+def _psnr_of_baseline(dataset, count=1000):
+    from colorize_cnn import color, metrics
+
+    from colorize_cnn.data import balanced_subset
+
+    subset = balanced_subset(dataset.test.labels, min(count, len(dataset.test)))
+    return metrics.psnr_per_image(color.gray_to_rgb(dataset.test.gray[subset]), dataset.test.rgb[subset])
