@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install experiment test compare benchmark
+.PHONY: install experiment test compare benchmark default-model
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,9 @@ compare: install
 
 benchmark: install
 	$(BIN)/python benchmarks/train_throughput.py $(ARGS)
+
+# The bundled model (colorize_cnn/weights/default.keras) is the U-Net classification experiment's result:
+default-model: install
+	$(BIN)/python experiments/unet_classification.py $(ARGS)
+	mkdir -p colorize_cnn/weights
+	cp runs/unet_classification/model.keras colorize_cnn/weights/default.keras

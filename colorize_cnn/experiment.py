@@ -74,10 +74,12 @@ def main(config, argv=None):
 
 def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir=None, seed=0):
     """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``."""
-    from colorize_cnn import color, figures, metrics
-    from colorize_cnn.data import load_cifar10
+    from colorize_cnn import color, metrics
+    from colorize_cnn.data import Split, balanced_subset, load_cifar10
     from colorize_cnn.files import write_json
-    from colorize_cnn.train import TrainConfig, choose_temperature, output_kind, predict_rgb, set_temperature, train
+    from colorize_cnn.train import (
+        MODEL_FILE, TrainConfig, choose_temperature, output_kind, predict_rgb, save_model, set_temperature, train,
+    )
 
     train_config = TrainConfig(
         model_name=config.model_name, model_kwargs=config.model_kwargs, epochs=epochs or config.epochs,
@@ -92,11 +94,10 @@ def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir
     train_seconds = time.perf_counter() - started
     temperature_scores = None
     if any(layer.__class__.__name__ == "AnnealedMeanAB" for layer in model.layers):
-        subset = dataset.train.__class__(*(a[:2000] for a in (dataset.train.gray, dataset.train.rgb, dataset.train.labels)))
+        chosen = balanced_subset(dataset.train.labels, min(2000, len(dataset.train)), seed)
+        subset = Split(dataset.train.gray[chosen], dataset.train.rgb[chosen], dataset.train.labels[chosen])
         temperature, temperature_scores = choose_temperature(model, subset)
         model = set_temperature(model, temperature)
-        from colorize_cnn.train import MODEL_FILE, save_model
-
         save_model(model, out_dir / MODEL_FILE)
     predicted = predict_rgb(model, dataset.test.gray)
     prior = color.ab_bin_prior(color.rgb_to_lab(dataset.train.rgb)[..., 1:])

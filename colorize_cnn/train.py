@@ -182,13 +182,24 @@ def set_temperature(model, temperature):
 
 
 def choose_temperature(model, split, candidates=(0.05, 0.1, 0.2, 0.3, 0.38, 0.5, 0.7, 1.0)):
-    """Picks the annealing temperature whose colourfulness is nearest the truth's, on ``split``.
+    """Picks the annealing temperature of a decoded bin classifier on ``split`` (training images,
+    never the test split): the most colourful (lowest) temperature whose mean PSNR is still at
+    least the gray baseline's; if none reaches it, the temperature with the best PSNR.
 
-    Call it with training images, never the test split. Returns (temperature, {T: mean CF}).
+    Returns:
+        (temperature, {"gray_psnr": ..., "truth_colourfulness": ..., "<T>": {"psnr": ..., "colourfulness": ...}}).
     """
-    from colorize_cnn.metrics import colourfulness_per_image
+    from colorize_cnn.metrics import colourfulness_per_image, psnr_per_image
 
-    target = colourfulness_per_image(split.rgb).mean()
-    scores = {t: float(colourfulness_per_image(predict_rgb(set_temperature(model, t), split.gray)).mean()) for t in candidates}
-    best = min(candidates, key=lambda t: abs(scores[t] - target))
-    return best, {"truth": float(target), **{str(t): value for t, value in scores.items()}}
+    gray_psnr = float(psnr_per_image(color.gray_to_rgb(split.gray), split.rgb).mean())
+    scores = {}
+    for temperature in candidates:
+        predicted = predict_rgb(set_temperature(model, temperature), split.gray)
+        scores[temperature] = {
+            "psnr": float(psnr_per_image(predicted, split.rgb).mean()),
+            "colourfulness": float(colourfulness_per_image(predicted).mean()),
+        }
+    above_gray = [t for t in candidates if scores[t]["psnr"] >= gray_psnr]
+    best = min(above_gray) if above_gray else max(candidates, key=lambda t: scores[t]["psnr"])
+    summary = {"gray_psnr": gray_psnr, "truth_colourfulness": float(colourfulness_per_image(split.rgb).mean())}
+    return best, {**summary, **{str(t): value for t, value in scores.items()}}

@@ -2,8 +2,8 @@
 
 Gray in, a distribution over 484 ab bins out at every pixel, trained with class rebalancing
 (Zhang et al. 2016) so that rare, saturated colours are not averaged into brown; decoded with the
-annealed mean at the temperature whose colourfulness best matches the truth on 2,000 training
-images. It keeps the input's lightness and works at any image size.
+annealed mean at the most colourful temperature that still keeps PSNR at or above the gray
+baseline's on 2,000 training images. It keeps the input's lightness and works at any image size.
 
 Run:   python experiments/unet_classification.py --data ../shared/data/cifar10-jpeg
 Quick: python experiments/unet_classification.py --limit 500 --epochs 1
