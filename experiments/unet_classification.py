@@ -21,6 +21,9 @@ CONFIG = ExperimentConfig(
     model_name="unet_classification",
     epochs=3,
     batch_size=64,
+    # Uniform mix of Zhang et al.'s rebalancing: 0.5 (their choice) made this small model garish
+    # (PSNR 22.9 dB against the gray baseline's 25.5 at every temperature); 0.8 rebalances less.
+    rebalance_mix=0.8,
 )
 
 if __name__ == "__main__":
