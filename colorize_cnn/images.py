@@ -2,6 +2,7 @@
 16-bit colour PNG, which Pillow cannot write)."""
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +66,8 @@ def read_gray(path):
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file.")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings(), Image.open(path) as image:
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # check_size sets the limit
             check_size(image.height, image.width, str(path))
             image = ImageOps.exif_transpose(image)
             mode = image.mode
@@ -78,7 +80,9 @@ def read_gray(path):
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image Pillow can read (supported: {', '.join(INPUT_SUFFIXES)}).") from None
     except Image.DecompressionBombError as error:
-        raise ImageError(f"{path}: {error}") from None
+        raise ImageError(
+            f"{path} is over the limit of {MAX_PIXELS / 1e6:.0f} megapixels ({error}). Downscale it first."
+        ) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{path} is truncated or corrupt ({error}).") from None
     if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):

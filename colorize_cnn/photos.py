@@ -39,7 +39,7 @@ def photo_demo(models, out_path, photos=PHOTOS):
             )
             measures.append({
                 "photo": name, "model": title, "size": f"{gray.shape[1]}x{gray.shape[0]}",
-                "same size": result.shape[:2] == gray.shape[:2],
+                "same size": "yes" if result.shape[:2] == gray.shape[:2] else "NO",
                 "max |dL|": float(lightness_error.max()),
                 "CF": float(metrics.colourfulness_per_image(result[None].astype(np.float32) / 255.0)[0]),
                 "truth CF": float(metrics.colourfulness_per_image(original[None].astype(np.float32) / 255.0)[0]),

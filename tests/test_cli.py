@@ -142,6 +142,26 @@ def test_bad_input_is_refused_and_nothing_is_written(setup, args, message, tmp_p
         assert (tmp_path / "exists.png").read_bytes() == b"keep me"
 
 
+def png_header_only(path, width, height):
+    """A PNG that declares width x height but holds no pixels: a stand-in for an enormous image."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("width, height", [(15000, 12000), (40000, 40000)])
+def test_absurdly_large_file_is_refused_before_decoding(tmp_path, tiny_unet_file, capsys, width, height):
+    png_header_only(tmp_path / "huge.png", width, height)
+    assert main([str(tmp_path / "huge.png"), "--model", str(tiny_unet_file)]) == 1
+    assert "megapixels" in capsys.readouterr().err
+    assert not (tmp_path / "huge-color.png").exists()
+
+
 @pytest.mark.slow
 def test_module_entry_point_help_is_quick_and_clean():
     result = subprocess.run([sys.executable, "-m", "colorize_cnn", "--help"], capture_output=True, text=True, timeout=60)
