@@ -46,3 +46,27 @@ def photo_demo(models, out_path, photos=PHOTOS):
             })
     figures.comparison_grid(grays, {**columns, "original": originals}, out_path, row_labels=list(photos), cell_inches=3.0)
     return measures
+
+
+def working_size_sweep(model, sizes=(32, 64, 128, 256), photos=PHOTOS):
+    """Mean PSNR and colourfulness over ``photos`` for each working size, next to the gray baseline's PSNR."""
+    from colorize_cnn import color, metrics
+    from colorize_cnn.colorize import colorize, load_colorizer
+
+    colorizer = load_colorizer(model)
+    originals = [load_photo(name).astype(np.float32) / 255.0 for name in photos]
+    grays = [color.rgb_to_gray(original)[..., 0] for original in originals]
+    gray_psnr = np.mean([
+        metrics.psnr_per_image(color.gray_to_rgb(gray[..., None])[None], original[None])[0]
+        for gray, original in zip(grays, originals)
+    ])
+    rows = []
+    for size in sizes:
+        results = [colorize(gray, colorizer, working_size=size) for gray in grays]
+        rows.append({
+            "working size": size,
+            "PSNR (dB)": float(np.mean([metrics.psnr_per_image(r[None], o[None])[0] for r, o in zip(results, originals)])),
+            "gray baseline PSNR (dB)": float(gray_psnr),
+            "CF": float(np.mean([metrics.colourfulness_per_image(r[None])[0] for r in results])),
+        })
+    return rows

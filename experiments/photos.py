@@ -12,7 +12,7 @@ from pathlib import Path
 
 from colorize_cnn.compare import markdown_table, write_text
 from colorize_cnn.experiment import README_ASSETS
-from colorize_cnn.photos import photo_demo
+from colorize_cnn.photos import photo_demo, working_size_sweep
 
 MODELS = {
     "default (U-Net, classification)": "default",
@@ -22,7 +22,8 @@ MODELS = {
 if __name__ == "__main__":
     models = {title: model for title, model in MODELS.items() if model == "default" or Path(model).is_file()}
     rows = photo_demo(models, README_ASSETS / "photos.png")
-    table = markdown_table(rows)
+    sweep = markdown_table(working_size_sweep("default"))
+    table = markdown_table(rows) + "\nThe default model at other working sizes (mean over the same photos):\n\n" + sweep
     write_text("Produced by experiments/photos.py\n\n" + table, README_ASSETS / "photos.md")
     print(table)
     sys.exit(0)
