@@ -1,4 +1,5 @@
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,31 +74,28 @@ def test_folder_in_no_layout(tmp_path):
         load_cifar10(tmp_path)
 
 
+def copy_of(folder, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(folder, tmp_path / folder.name))
+
+
 def test_corrupt_batch(cifar_batches, tmp_path):
-    broken = tmp_path / "cifar-10-batches-py"
-    broken.mkdir()
-    for path in cifar_batches.iterdir():
-        (broken / path.name).write_bytes(path.read_bytes())
+    broken = copy_of(cifar_batches, tmp_path)
     (broken / "data_batch_3").write_bytes(b"this is not a pickle")
     with pytest.raises(DataSourceError, match="data_batch_3 is corrupt"):
         load_cifar10(broken)
 
 
 def test_batch_with_wrong_content(cifar_batches, tmp_path):
-    broken = tmp_path / "cifar-10-batches-py"
-    broken.mkdir()
-    for path in cifar_batches.iterdir():
-        (broken / path.name).write_bytes(path.read_bytes())
+    broken = copy_of(cifar_batches, tmp_path)
     (broken / "test_batch").write_bytes(pickle.dumps({b"something": 1}))
     with pytest.raises(DataSourceError, match="test_batch is corrupt"):
         load_cifar10(broken)
 
 
 def test_unreadable_image(image_folder, tmp_path):
-    import shutil
-
-    copy = tmp_path / "copy"
-    shutil.copytree(image_folder, copy)
+    copy = copy_of(image_folder, tmp_path)
     (copy / "test" / "cat" / "0000.jpg").write_bytes(b"\xff\xd8 truncated")
     with pytest.raises(DataSourceError, match="cannot read image .*0000.jpg"):
         load_cifar10(copy)
