@@ -74,9 +74,10 @@ def main(config, argv=None):
 
 def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir=None, seed=0):
     """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``."""
-    from colorize_cnn import color, metrics
+    from colorize_cnn.compare import BASELINE, evaluate_predictions
     from colorize_cnn.data import Split, balanced_subset, load_cifar10
     from colorize_cnn.files import write_json
+    from colorize_cnn.models import AnnealedMeanAB
     from colorize_cnn.train import (
         MODEL_FILE, TrainConfig, choose_temperature, output_kind, predict_rgb, save_model, set_temperature, train,
     )
@@ -93,19 +94,14 @@ def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir
     model, history = train(train_config, dataset, out_dir)
     train_seconds = time.perf_counter() - started
     temperature_scores = None
-    if any(layer.__class__.__name__ == "AnnealedMeanAB" for layer in model.layers):
+    if any(isinstance(layer, AnnealedMeanAB) for layer in model.layers):
         chosen = balanced_subset(dataset.train.labels, min(2000, len(dataset.train)), seed)
         subset = Split(dataset.train.gray[chosen], dataset.train.rgb[chosen], dataset.train.labels[chosen])
         temperature, temperature_scores = choose_temperature(model, subset)
         model = set_temperature(model, temperature)
         save_model(model, out_dir / MODEL_FILE)
     predicted = predict_rgb(model, dataset.test.gray)
-    prior = color.ab_bin_prior(color.rgb_to_lab(dataset.train.rgb)[..., 1:])
-    results = {
-        "model": metrics.evaluate(predicted, dataset.test.rgb, dataset.test.labels, dataset.class_names, prior),
-        "gray_baseline": metrics.evaluate(color.gray_to_rgb(dataset.test.gray), dataset.test.rgb,
-                                          dataset.test.labels, dataset.class_names, prior),
-    }
+    results = evaluate_predictions({"model": predicted}, dataset)
     report = {
         "experiment": config.name,
         "model_name": config.model_name,
@@ -122,7 +118,8 @@ def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
         "temperature_scores": temperature_scores,
-        **results,
+        "model": results["model"],
+        "gray_baseline": results[BASELINE],
     }
     write_json(report, out_dir / "metrics.json")
     _write_figures(config, dataset, predicted, history, out_dir)
