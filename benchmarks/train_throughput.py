@@ -1,8 +1,8 @@
 """Training throughput of every registered model against this machine's limit.
 
 For each model at the original settings (batch size 32, Adam, float32) it measures images per
-second (median of several timed runs of whole epochs on in-memory data, after a warm-up), with
-XLA on (the package's default) and off. It also measures the machine:
+second (median of several timed runs of whole epochs on in-memory data, after a warm-up) with
+the package's training settings (XLA, 16 steps per execution), and with each switched off in turn. It also measures the machine:
 
 * float32 matrix-multiply rate: a 2048 x 2048 x 2048 matmul in TensorFlow (median of runs);
 * memory bandwidth: an XLA-fused streaming update ``a += s * b`` over 512 MB arrays (reads two
@@ -75,7 +75,7 @@ def forward_multiply_adds(model):
     return total
 
 
-def images_per_second(name, jit_compile, batch_size, steps, repeats):
+def images_per_second(name, jit_compile, steps_per_execution, batch_size, steps, repeats):
     import keras
     import numpy as np
 
@@ -92,13 +92,15 @@ def images_per_second(name, jit_compile, batch_size, steps, repeats):
         "ab": lambda: rng.uniform(-50, 50, (count, 32, 32, 2)).astype(np.float32),
         "ab_bins": lambda: rng.integers(0, model.output_shape[-1], (count, 32, 32)),
     }[kind]()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=_loss_for(kind), jit_compile=jit_compile)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=_loss_for(kind), jit_compile=jit_compile,
+                  steps_per_execution=steps_per_execution)
     seconds = median_seconds(lambda: model.fit(gray, targets, batch_size=batch_size, epochs=1, verbose=0, shuffle=False), repeats)
     return count / seconds, model
 
 
 def main(argv=None):
     from colorize_cnn.models import MODEL_NAMES
+    from colorize_cnn.train import TrainConfig
 
     parser = argparse.ArgumentParser(description="Training throughput against this machine's limit.")
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
@@ -108,19 +110,25 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-    flops = matmul_flops_per_second(args.repeats)
-    bandwidth = memory_bytes_per_second(args.repeats)
-    print(f"machine: {os.cpu_count()} cores; float32 matmul {flops / 1e9:.1f} GFLOP/s; "
-          f"memory bandwidth {bandwidth / 1e9:.1f} GB/s (medians of {args.repeats})")
-    print(f"{'model':30s} {'XLA':>4s} {'params':>11s} {'GFLOP/step':>10s} {'MB/step':>8s} "
-          f"{'limit img/s':>11s} {'img/s':>8s} {'ratio':>6s}")
+    default = TrainConfig(model_name="unused")
+    variants = [  # (XLA, steps per execution): the package's default first, then what each change bought
+        (default.jit_compile, default.steps_per_execution), (True, 1), (False, 1),
+    ]
+    print(f"{os.cpu_count()} cores. The machine's rates are measured again before each model (medians of "
+          f"{args.repeats}), since a shared virtual machine's speed drifts.")
+    print(f"{'model':30s} {'GFLOP/s':>7s} {'GB/s':>5s} {'XLA':>4s} {'spe':>4s} {'params':>11s} {'GFLOP/step':>10s} "
+          f"{'MB/step':>8s} {'limit img/s':>11s} {'img/s':>8s} {'ratio':>6s}")
     for name in args.models:
-        for jit_compile in (True, False):
-            measured, model = images_per_second(name, jit_compile, args.batch_size, args.steps, args.repeats)
+        flops = matmul_flops_per_second(args.repeats)
+        bandwidth = memory_bytes_per_second(args.repeats)
+        for jit_compile, steps_per_execution in variants:
+            measured, model = images_per_second(
+                name, jit_compile, steps_per_execution, args.batch_size, args.steps, args.repeats
+            )
             step_flops = 3 * 2 * forward_multiply_adds(model) * args.batch_size
             step_bytes = ADAM_BYTES_PER_PARAMETER * model.count_params()
             limit = args.batch_size / (step_flops / flops + step_bytes / bandwidth)
-            print(f"{name:30s} {'on' if jit_compile else 'off':>4s} {model.count_params():11,d} {step_flops / 1e9:10.2f} "
+            print(f"{name:30s} {flops / 1e9:7.1f} {bandwidth / 1e9:5.1f} {'on' if jit_compile else 'off':>4s} {steps_per_execution:4d} {model.count_params():11,d} {step_flops / 1e9:10.2f} "
                   f"{step_bytes / 1e6:8.0f} {limit:11.0f} {measured:8.0f} {measured / limit:6.0%}", flush=True)
     return 0
 

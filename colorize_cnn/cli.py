@@ -19,7 +19,7 @@ def build_parser():
                         "NAME-color.png beside each input file, FOLDER-color/ for a folder")
     parser.add_argument("--model", default=None, help="'default' (bundled), a registry name with trained weights "
                         "(runs/NAME/model.keras), or a .keras file from the experiments")
-    parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees (default: 128)")
+    parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees (default: 64)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never an input)")
     return parser
 

@@ -16,7 +16,7 @@ from colorize_cnn.images import check_size
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
-WORKING_SIZE = 128  # longest side the fully convolutional models see (they were trained at 32)
+WORKING_SIZE = 64  # longest side the fully convolutional models see: trained at 32; see README-assets/photos.md
 _PAD_MULTIPLE = 8  # U-Net depth 3
 
 

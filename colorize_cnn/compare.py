@@ -66,7 +66,7 @@ def results_rows(results, runs):
         row.update({label: result["mean"][metric] for metric, label in METRIC_LABELS.items()})
         row["parameters"] = "" if run is None else run.parameters
         row["epochs x batch"] = "" if run is None else f"{run.epochs} x {run.batch_size}"
-        row["train minutes"] = "" if run is None else round(run.train_minutes, 1)
+        row["train minutes"] = "" if run is None else f"{run.train_minutes:.1f}"
         rows.append(row)
     return rows
 

@@ -1,5 +1,7 @@
 """Figures: each function takes arrays and a path, saves a PNG, and closes the figure."""
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -51,7 +53,7 @@ def comparison_grid(gray, columns, path, row_labels=None, title=None, cell_inche
             axis.set_xticks([])
             axis.set_yticks([])
             if row == 0:
-                axis.set_title(titles[column], fontsize=8)
+                axis.set_title(textwrap.fill(titles[column], 16), fontsize=8)
             if column == 0 and row_labels is not None:
                 axis.set_ylabel(row_labels[row], fontsize=8)
     if title:

@@ -28,12 +28,13 @@ class TrainConfig:
     batch_size: int = 32
     learning_rate: float = 1e-3
     seed: int = 0
-    jit_compile: bool = True  # XLA: 3x faster on the dense models on a 2-core CPU (see benchmarks/)
+    jit_compile: bool = True  # XLA: up to 3x faster on a 2-core CPU (benchmarks/train_throughput.py)
+    steps_per_execution: int = 16  # training steps per call into TensorFlow: less Python overhead, same updates
     rebalance_mix: float = 0.5  # classification only: Zhang et al.'s uniform mix (1 = no rebalancing)
     temperature: float = 0.38  # classification only: annealed-mean decoding
 
     def __post_init__(self):
-        for field in ("epochs", "batch_size"):
+        for field in ("epochs", "batch_size", "steps_per_execution"):
             value = getattr(self, field)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{field} must be a positive integer. Received: {field}={value!r}")
@@ -69,8 +70,11 @@ def _loss_for(kind):
 
 
 def inference_model(model, temperature):
-    """The model that maps gray to RGB or ab: bin classifiers get annealed-mean decoding."""
-    return with_ab_decoding(model, temperature) if output_kind(model) == "ab_bins" else model
+    """The model that maps gray to RGB or ab (weights shared, not compiled, so no optimizer state
+    is saved with it): bin classifiers get annealed-mean decoding."""
+    if output_kind(model) == "ab_bins":
+        return with_ab_decoding(model, temperature)
+    return keras.Model(model.inputs, model.outputs, name=model.name)
 
 
 def predict_rgb(model, gray, batch_size=256):
@@ -137,6 +141,7 @@ def train(config, dataset, out_dir, progress_images=1000, verbose="auto"):
         optimizer=keras.optimizers.Adam(config.learning_rate),
         loss=_loss_for(kind),
         jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
     )
     # a fixed, class-balanced set of test images (the image-folder copy is sorted by class)
     progress = balanced_subset(dataset.test.labels, min(progress_images, len(dataset.test)))
