@@ -26,6 +26,7 @@ class ExperimentConfig:
     batch_size: int = 32
     learning_rate: float = 1e-3
     rebalance_mix: float = 0.5
+    steps_per_execution: int = 1
     figures: int = 3  # comparison figures, 4 fixed test images each
 
 
@@ -85,7 +86,7 @@ def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir
     train_config = TrainConfig(
         model_name=config.model_name, model_kwargs=config.model_kwargs, epochs=epochs or config.epochs,
         batch_size=batch_size or config.batch_size, learning_rate=config.learning_rate, seed=seed,
-        rebalance_mix=config.rebalance_mix,
+        rebalance_mix=config.rebalance_mix, steps_per_execution=config.steps_per_execution,
     )
     out_dir = Path(out_dir or Path("runs") / config.name)
     dataset = load_cifar10(data_dir, limit=limit, seed=seed)

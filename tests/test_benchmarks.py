@@ -1,0 +1,32 @@
+"""Smoke tests: the benchmarks run on a few steps and print their tables (they are not timed here)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
+
+
+@pytest.mark.slow
+def test_train_throughput_prints_its_table():
+    result = run(REPO / "benchmarks" / "train_throughput.py", "--models", "flatten_dense", "--repeats", "1", "--steps", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("flatten_dense")]
+    assert len(rows) == 3 and all(row.endswith("%") for row in rows)
+
+
+@pytest.mark.slow
+def test_colorize_sizes_prints_its_table(tiny_unet_file):
+    result = run(REPO / "benchmarks" / "colorize_sizes.py", "--sizes", "0.01", "0.04", "--repeats", "1",
+                 "--model", tiny_unet_file)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "median s" in lines[0] and len(lines) == 3
