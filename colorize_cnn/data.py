@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from colorize_cnn.color import rgb_to_gray
+from colorize_cnn.images import INPUT_SUFFIXES
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SIZE = 32
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 class DataSourceError(RuntimeError):
@@ -153,11 +153,11 @@ def _read_rgb_uint8(path):
 def _load_image_split(split_dir, class_names):
     paths, labels = [], []
     for label, class_name in enumerate(class_names):
-        files = sorted(p for p in (split_dir / class_name).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = sorted(p for p in (split_dir / class_name).iterdir() if p.suffix.lower() in INPUT_SUFFIXES)
         paths.extend(files)
         labels.extend([label] * len(files))
     if not paths:
-        raise DataSourceError(f"{split_dir} holds no images (looked for {', '.join(IMAGE_SUFFIXES)}).")
+        raise DataSourceError(f"{split_dir} holds no images (looked for {', '.join(INPUT_SUFFIXES)}).")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         images = np.stack(list(pool.map(_read_rgb_uint8, paths, chunksize=256)))
     return images, np.asarray(labels)
