@@ -5,7 +5,7 @@ simple colorizers are. It shows what the choice of loss does: regression average
 
 Run:   python experiments/unet_regression.py --data ../shared/data/cifar10-jpeg
 Quick: python experiments/unet_regression.py --limit 500 --epochs 1
-Time:  about 3 minutes an epoch on a 2-core CPU (0.5M parameters); the default is 3 epochs.
+Time:  about 3 minutes an epoch on a 2-core CPU (0.5M parameters); the default is 5 epochs.
 """
 
 import sys
@@ -17,7 +17,7 @@ CONFIG = ExperimentConfig(
     figure_prefix="unet-regression",
     title="U-Net, L1 regression",
     model_name="unet_regression",
-    epochs=3,
+    epochs=5,
     batch_size=64,
 )
 
