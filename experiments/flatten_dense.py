@@ -5,7 +5,7 @@ output pixel sees every input pixel, but nothing tells the layer that neighbours
 
 Run:   python experiments/flatten_dense.py --data ../shared/data/cifar10-jpeg
 Quick: python experiments/flatten_dense.py --limit 500 --epochs 1   (seconds; writes runs/flatten_dense-limit500)
-Time:  about 3 minutes for the default 10 epochs at batch size 32 on a 2-core CPU (3.1M parameters).
+Time:  about 2 minutes for the default 10 epochs at batch size 32 on a 2-core CPU (3.1M parameters).
 """
 
 import sys

@@ -20,7 +20,11 @@ def test_train_throughput_prints_its_table():
     result = run(REPO / "benchmarks" / "train_throughput.py", "--models", "flatten_dense", "--repeats", "1", "--steps", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     rows = [line for line in result.stdout.splitlines() if line.startswith("flatten_dense")]
-    assert len(rows) == 3 and all(row.endswith("%") for row in rows)
+    assert all(row.endswith("%") for row in rows)
+    throughput, parts = rows[:4], rows[4:]
+    assert sum("tf.data" in row for row in throughput) == 3 and sum("arrays" in row for row in throughput) == 1
+    # its Dense layer reads the model's input, so a step has no input-gradient product to time
+    assert [row.split()[2] for row in parts] == ["forward", "weight", "Adam"]
 
 
 @pytest.mark.slow
