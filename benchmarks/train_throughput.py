@@ -188,7 +188,7 @@ def main(argv=None):
           f"{args.repeats}), since a shared virtual machine's speed drifts.")
     print(f"{'model':30s} {'GFLOP/s':>7s} {'GB/s':>5s} {'XLA':>4s} {'spe':>4s} {'input':>7s} {'params':>11s} {'GFLOP/step':>10s} "
           f"{'MB/step':>8s} {'limit img/s':>11s} {'slowest':>8s} {'img/s':>8s} {'ratio':>6s}")
-    machine = {}
+    largest_dense = {}  # model -> ((kernel shape, needs input gradient), GFLOP/s, bandwidth)
     for name in args.models:
         flops = matmul_flops_per_second(args.repeats)
         bandwidth = memory_bytes_per_second(args.repeats)
@@ -203,12 +203,12 @@ def main(argv=None):
                   f"{steps_per_execution:4d} {'arrays' if keras_arrays else 'tf.data':>7s} {model.count_params():11,d} "
                   f"{step_flops / 1e9:10.2f} {step_bytes / 1e6:8.0f} {limit:11.0f} {slowest:8.0f} {measured:8.0f} {measured / limit:6.0%}",
                   flush=True)
-        machine[name] = (largest_dense_kernel(model), flops, bandwidth)
+        largest_dense[name] = (largest_dense_kernel(model), flops, bandwidth)
 
     print("\nThe parts of a step that touch the largest Dense layer, each timed alone with XLA "
           f"(batch size {args.batch_size}; limit = its share of the limit above, at that model's measured rates):")
     print(f"{'model':30s} {'kernel':>11s} {'part':28s} {'ms':>7s} {'limit ms':>8s} {'ratio':>6s}")
-    for name, ((kernel_shape, needs_input_gradient), flops, bandwidth) in machine.items():
+    for name, ((kernel_shape, needs_input_gradient), flops, bandwidth) in largest_dense.items():
         if kernel_shape is None:
             continue
         shape = "x".join(map(str, kernel_shape))
