@@ -28,9 +28,9 @@ class TrainConfig:
     batch_size: int = 32
     learning_rate: float = 1e-3
     seed: int = 0
-    jit_compile: bool = True  # XLA: up to 3x faster on a 2-core CPU (benchmarks/train_throughput.py)
+    jit_compile: bool = True  # XLA: 1.7–1.8x faster on a 2-core CPU (benchmarks/train_throughput.py)
     # Training steps per call into TensorFlow: the same updates with less Python overhead. It pays
-    # for small models (flatten -> dense: +30%) and made no measurable difference for the 25M-weight
+    # for small models (flatten -> dense: +30–40%) and made no measurable difference for the 25M-weight
     # ones (benchmarks/train_throughput.py), so experiments choose it.
     steps_per_execution: int = 1
     rebalance_mix: float = 0.5  # classification only: Zhang et al.'s uniform mix (1 = no rebalancing)

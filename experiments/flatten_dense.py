@@ -17,7 +17,7 @@ CONFIG = ExperimentConfig(
     figure_prefix="flatten-dense",
     title="flatten -> dense",
     model_name="flatten_dense",
-    steps_per_execution=16,  # 30% faster for this small model (benchmarks/train_throughput.py)
+    steps_per_execution=16,  # 30–40% faster for this small model (benchmarks/train_throughput.py)
 )
 
 if __name__ == "__main__":
