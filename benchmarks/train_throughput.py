@@ -95,21 +95,19 @@ def images_per_second(name, jit_compile, steps_per_execution, keras_arrays, batc
     import keras
     import numpy as np
 
+    from colorize_cnn import color, heads
     from colorize_cnn.models import build_model
-    from colorize_cnn.train import _loss_for, in_memory_batches, output_kind
+    from colorize_cnn.train import in_memory_batches
 
     model = build_model(name)
-    kind = output_kind(model)
+    kind = heads.output_kind(model)
     rng = np.random.default_rng(0)
     count = batch_size * steps
-    gray = rng.random((count, 32, 32, 1), dtype=np.float32)
-    targets = {
-        "rgb": lambda: rng.random((count, 32, 32, 3), dtype=np.float32),
-        "ab": lambda: rng.uniform(-50, 50, (count, 32, 32, 2)).astype(np.float32),
-        "ab_bins": lambda: rng.integers(0, model.output_shape[-1], (count, 32, 32)),
-    }[kind]()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=_loss_for(kind), jit_compile=jit_compile,
-                  steps_per_execution=steps_per_execution)
+    rgb = rng.random((count, 32, 32, 3), dtype=np.float32)
+    gray, targets = color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, heads.output_stride(model))
+    loss, loss_weights = heads.training_loss(kind)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, loss_weights=loss_weights,
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     batches = None if keras_arrays else in_memory_batches(gray, targets, batch_size=batch_size)
 
     def epoch():

@@ -5,7 +5,9 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from colorize_cnn.config import MAX_WORKING_SIZE, WORKING_SIZE
+
+EXIT_OK, EXIT_FAILED = 0, 1  # argparse exits 2 on bad usage
 
 
 def build_parser():
@@ -19,7 +21,10 @@ def build_parser():
                         "NAME-color.png beside each input file, FOLDER-color/ for a folder")
     parser.add_argument("--model", default=None, help="'default' (bundled), a registry name with trained weights "
                         "(runs/NAME/model.keras), or a .keras file from the experiments")
-    parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees (default: 64)")
+    parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees, "
+                        f"1 to {MAX_WORKING_SIZE} (default: {WORKING_SIZE})")
+    parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
+                        "most vivid); default: the model's own, chosen on validation photos")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never an input)")
     return parser
 
@@ -59,10 +64,12 @@ def plan_jobs(inputs, output):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    if args.working_size is not None and args.working_size <= 0:
-        print(f"colorize-cnn: error: --working-size must be positive, got {args.working_size}", file=sys.stderr)
-        return EXIT_USAGE
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.working_size is not None and not 1 <= args.working_size <= MAX_WORKING_SIZE:
+        parser.error(f"--working-size must be from 1 to {MAX_WORKING_SIZE} pixels, got {args.working_size}")
+    if args.vividness is not None and not 0.0 <= args.vividness <= 1.0:
+        parser.error(f"--vividness must be from 0 to 1, got {args.vividness}")
     jobs, errors = plan_jobs(args.inputs, args.output)
     for message in errors:
         print(f"colorize-cnn: error: {message}", file=sys.stderr)
@@ -70,7 +77,8 @@ def main(argv=None):
         return EXIT_FAILED
     inputs = {path.resolve() for path, _ in jobs}
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from colorize_cnn.colorize import WORKING_SIZE, ModelLoadError, colorize_file, load_colorizer
+    from colorize_cnn.colorize import ModelLoadError, colorize_file, load_colorizer
+    from colorize_cnn.errors import UserError
     from colorize_cnn.images import ImageError
 
     try:
@@ -86,8 +94,8 @@ def main(argv=None):
             if target.resolve() in inputs:
                 raise ImageError(f"refusing to overwrite the input {target}; choose another output.")
             image = colorize_file(source, target, colorizer, overwrite=args.overwrite,
-                                  working_size=args.working_size or WORKING_SIZE)
-        except (ImageError, ValueError, MemoryError) as error:
+                                  working_size=args.working_size or WORKING_SIZE, vividness=args.vividness)
+        except (UserError, MemoryError) as error:
             failures += 1
             tqdm.write(f"colorize-cnn: error: {error}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
             continue

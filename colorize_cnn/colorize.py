@@ -12,36 +12,39 @@ from pathlib import Path
 import numpy as np
 
 from colorize_cnn import color
-from colorize_cnn.images import check_size
+from colorize_cnn.config import MAX_WORKING_SIZE, WORKING_SIZE
+from colorize_cnn.errors import BadArgumentError, UserError
+from colorize_cnn.images import ImageError, check_size
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
-WORKING_SIZE = 64  # longest side the fully convolutional models see: trained at 32; see README-assets/photos.md
-_PAD_MULTIPLE = 8  # U-Net depth 3
+BUNDLED_DEFAULT = "unet_photo"  # what "default" means: the model that is best on photographs
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(UserError, ValueError):
     """A model name or file that does not give a colorizer."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Colorizer:
-    model: object  # keras.Model mapping gray (N, H, W, 1) to RGB (..., 3) or ab (..., 2)
+    """A loaded model with what decoding it needs; ``load_colorizer`` makes one."""
+
+    model: object  # keras.Model: gray (N, H, W, 1) -> one of the output kinds of colorize_cnn.heads
     name: str
+    kind: str
+    stride: int  # output stride: chroma comes at 1 / stride of the working size
+    padding_multiple: int  # input sides are padded to a multiple of this
+    vividness: float = 0.0  # the model's default, chosen on validation images (files.decoding_path)
 
     @property
     def fixed_size(self):
         height, width = self.model.input_shape[1:3]
         return None if height is None or width is None else (height, width)
 
-    @property
-    def output_kind(self):
-        from colorize_cnn.train import output_kind
-
-        return output_kind(self.model)
-
-    def predict_ab(self, gray, working_size=WORKING_SIZE):
+    def predict_ab(self, gray, working_size=WORKING_SIZE, vividness=None):
         """Chroma for a float gray ``(H, W)`` in [0, 1], at the working size (not H x W)."""
+        from colorize_cnn import heads
+
         height, width = gray.shape
         if self.fixed_size:
             small_height, small_width = self.fixed_size
@@ -49,12 +52,10 @@ class Colorizer:
             scale = min(1.0, working_size / max(height, width))
             small_height, small_width = max(1, round(height * scale)), max(1, round(width * scale))
         small = color.resize_plane(gray, small_height, small_width)
-        pad = [(0, -side % _PAD_MULTIPLE) for side in small.shape] if not self.fixed_size else [(0, 0), (0, 0)]
+        pad = [(0, -side % self.padding_multiple) for side in small.shape]
         batch = np.pad(small, pad, mode="edge")[None, ..., None]
-        output = np.asarray(self.model(batch, training=False), dtype=np.float32)[0, :small_height, :small_width]
-        if self.output_kind == "rgb":
-            return color.rgb_to_lab(np.clip(output, 0.0, 1.0))[..., 1:]
-        return output
+        ab = heads.predict_ab(self.model, batch, self.vividness if vividness is None else vividness)[0]
+        return ab[: -(-small_height // self.stride), : -(-small_width // self.stride)]
 
 
 def _known_names():
@@ -63,32 +64,42 @@ def _known_names():
     return [DEFAULT_MODEL, *MODEL_NAMES]
 
 
+def _model_path(name):
+    """The saved model for a registry name: bundled with the package, else the experiment's run."""
+    from colorize_cnn.files import MODEL_FILE, RUNS_DIR
+
+    bundled = WEIGHTS_DIR / f"{BUNDLED_DEFAULT if name == DEFAULT_MODEL else name}.keras"
+    candidates = [bundled] if name == DEFAULT_MODEL else [bundled, RUNS_DIR / name / MODEL_FILE]
+    path = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if path is None and name == DEFAULT_MODEL:
+        raise ModelLoadError(f"the bundled model {bundled} is missing from this installation; reinstall "
+                             "colorize-cnn, or pass --model with a .keras file.")
+    if path is None:
+        raise ModelLoadError(f"model {name!r} has no trained weights (looked in {', '.join(map(str, candidates))}). "
+                             f"Train it with: python experiments/{name}.py, or pass a .keras file.")
+    return path
+
+
 def load_colorizer(model=None):
-    """A ``Colorizer`` from ``None``/"default" (the bundled model), a registry name (its trained
+    """A ``Colorizer`` from ``None``/"default" (the bundled photo model), a registry name (its trained
     weights: bundled, else ``runs/<name>/model.keras`` from the experiment script), a ``.keras``
-    path, or a ``keras.Model``."""
+    path, or a ``keras.Model``. A JSON file beside a ``.keras`` file (``files.decoding_path``) gives
+    the model's default vividness."""
+    import json
+
     import keras
 
+    from colorize_cnn import heads
+    from colorize_cnn.files import decoding_path
     from colorize_cnn.models import MODEL_NAMES  # registers the custom layers for loading
-    from colorize_cnn.train import inference_model, output_kind
 
+    vividness = 0.0
     if isinstance(model, keras.Model):
         path, name = None, model.name
     else:
         name = str(model or DEFAULT_MODEL)
         if name == DEFAULT_MODEL or name in MODEL_NAMES:
-            candidates = [WEIGHTS_DIR / f"{name}.keras", Path("runs") / name / "model.keras"]
-            path = next((candidate for candidate in candidates if candidate.is_file()), None)
-            if path is None and name == DEFAULT_MODEL:
-                raise ModelLoadError(
-                    f"the bundled model {candidates[0]} is missing from this installation; reinstall "
-                    "colorize-cnn, or pass --model with a .keras file."
-                )
-            if path is None:
-                raise ModelLoadError(
-                    f"model {name!r} has no trained weights (looked in {', '.join(map(str, candidates))}). "
-                    f"Train it with: python experiments/{name}.py, or pass a .keras file."
-                )
+            path = _model_path(name)
         elif name.endswith(".keras") or Path(name).exists():
             path = Path(name)
             if not path.is_file():
@@ -99,13 +110,16 @@ def load_colorizer(model=None):
             model = keras.saving.load_model(path, compile=False)
         except Exception as error:
             raise ModelLoadError(f"{path} is not a Keras model file this package can load ({type(error).__name__}: {error}).") from None
+        if decoding_path(path).is_file():
+            vividness = float(json.loads(decoding_path(path).read_text())["vividness"])
     try:
-        kind = output_kind(model)
-    except ValueError as error:
+        model = heads.raw_model(model)
+        kind = heads.output_kind(model)
+    except heads.NotAColorizerError as error:
         raise ModelLoadError(f"{path or name}: {error}") from None
-    if kind == "ab_bins":
-        model = inference_model(model, temperature=0.38)
-    return Colorizer(model=model, name=name if path is None else str(path))
+    return Colorizer(model=model, name=name if path is None else str(path), kind=kind,
+                     stride=heads.output_stride(model), padding_multiple=heads.padding_multiple(model),
+                     vividness=vividness)
 
 
 def _as_unit_float(gray):
@@ -115,18 +129,28 @@ def _as_unit_float(gray):
         return gray.astype(np.float32) / 65535.0
     if np.issubdtype(gray.dtype, np.floating):
         if not np.isfinite(gray).all() or gray.min() < 0.0 or gray.max() > 1.0:
-            raise ValueError("a float gray image must hold finite values in [0, 1].")
+            raise ImageError("a float gray image must hold finite values in [0, 1].")
         return gray.astype(np.float32)
-    raise ValueError(f"gray image dtype must be uint8, uint16 or float in [0, 1]. Received: dtype={gray.dtype}")
+    raise ImageError(f"gray image dtype must be uint8, uint16 or float in [0, 1]. Received: dtype={gray.dtype}")
 
 
-def colorize(gray_image, model=None, working_size=WORKING_SIZE):
+def check_working_size(working_size):
+    if not isinstance(working_size, int) or not 1 <= working_size <= MAX_WORKING_SIZE:
+        raise BadArgumentError(f"working size must be a whole number of pixels from 1 to {MAX_WORKING_SIZE}. "
+                        f"Received: working_size={working_size!r}")
+    return working_size
+
+
+def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None):
     """Colorizes a grayscale image of any size.
 
     Args:
         gray_image: ``(H, W)`` or ``(H, W, 1)``; uint8, uint16, or float in [0, 1].
         model: a ``Colorizer``, anything ``load_colorizer`` takes, or ``None`` for the bundled model.
-        working_size: longest side the network sees, for fully convolutional models.
+        working_size: longest side the network sees, for fully convolutional models (at most
+            ``MAX_WORKING_SIZE``).
+        vividness: 0 (the model's safest colours) to 1 (its most vivid); ``None``: the model's
+            default, chosen on validation images (see ``colorize_cnn.heads``).
     Returns:
         ``(H, W, 3)`` sRGB of the input's dtype (float32 for float input) whose CIELAB
         lightness equals the input's (up to rounding and gamut clipping).
@@ -135,18 +159,23 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE):
     if gray_image.ndim == 3 and gray_image.shape[-1] == 1:
         gray_image = gray_image[..., 0]
     if gray_image.ndim != 2:
-        raise ValueError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
+        raise ImageError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
     check_size(*gray_image.shape)
+    check_working_size(working_size)
+    if vividness is not None:
+        from colorize_cnn.heads import check_vividness
+
+        check_vividness(vividness)
     colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
     gray = _as_unit_float(gray_image)
-    ab = colorizer.predict_ab(gray, working_size)
+    ab = colorizer.predict_ab(gray, working_size, vividness)
     del gray
     lightness = color.gray_to_lightness(gray_image)
     out_dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.float32
     return color.recombine(lightness, ab, dtype=out_dtype)
 
 
-def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE):
+def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None):
     """Colorizes an image file into ``output_path`` (PNG, JPEG or TIFF by extension).
 
     Returns the ``GrayImage`` read, so callers can report colour inputs. Keeps 16-bit depth in
@@ -161,5 +190,5 @@ def colorize_file(input_path, output_path, model=None, overwrite=False, working_
     if output_path.exists() and not overwrite:
         raise ImageError(f"output {output_path} already exists; choose another name or remove it.")
     image = read_gray(input_path)
-    write_rgb(colorize(image.pixels, model, working_size), output_path, overwrite=overwrite)
+    write_rgb(colorize(image.pixels, model, working_size, vividness), output_path, overwrite=overwrite)
     return image

@@ -9,7 +9,6 @@ import csv
 import dataclasses
 import io
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +16,6 @@ import numpy as np
 
 from colorize_cnn.files import atomic_output
 
-BASELINE = "gray baseline"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,27 +30,16 @@ class RunSummary:
 
 
 def load_run(run_dir, title):
-    from colorize_cnn.train import HISTORY_FILE, read_history
+    from colorize_cnn.files import HISTORY_FILE, METRICS_FILE
+    from colorize_cnn.train import read_history
 
     run_dir = Path(run_dir)
-    report = json.loads((run_dir / "metrics.json").read_text())
+    report = json.loads((run_dir / METRICS_FILE).read_text())
     return RunSummary(
         name=run_dir.name, title=title, parameters=report["parameters"],
         train_minutes=report["train_wall_seconds"] / 60, epochs=report["epochs"], batch_size=report["batch_size"],
         history=read_history(run_dir / HISTORY_FILE),
     )
-
-
-def evaluate_predictions(predictions, dataset):
-    """name -> RGB predictions on ``dataset.test`` => name -> ``metrics.evaluate`` result, baseline first."""
-    from colorize_cnn import color, metrics
-
-    prior = color.ab_bin_prior(color.rgb_to_lab(dataset.train.rgb)[..., 1:])
-    every = {BASELINE: color.gray_to_rgb(dataset.test.gray), **predictions}
-    return {
-        name: metrics.evaluate(rgb, dataset.test.rgb, dataset.test.labels, dataset.class_names, prior)
-        for name, rgb in every.items()
-    }
 
 
 def results_rows(results, runs):
@@ -123,53 +110,54 @@ def quality_curves(runs):
 @dataclasses.dataclass(frozen=True)
 class CompareConfig:
     runs: tuple  # ((experiment name, title), ...)
+    dataset: str = "cifar10"  # a name in colorize_cnn.data.DATASETS
     per_class_metrics: tuple = ("psnr", "auc_rebalanced", "colourfulness")
     grid_picks: int = 10  # fixed test images in the comparison grid
 
 
 def main(config, argv=None):
+    from colorize_cnn.errors import report_errors
+    from colorize_cnn.files import RUNS_DIR
+
     parser = argparse.ArgumentParser(description="Evaluate every trained model (runs/<name>/model.keras) and the "
-                                     "gray baseline on the CIFAR-10 test split; write tables and figures.")
-    parser.add_argument("--data", metavar="PATH", help="local CIFAR-10 (as the experiment scripts take it)")
-    parser.add_argument("--runs", type=Path, default=Path("runs"), help="folder of experiment runs (default: runs)")
+                                     f"gray baseline on the {config.dataset} test split; write tables and figures.")
+    parser.add_argument("--data", metavar="PATH", help="local copy of the data set (as the experiment scripts take it)")
+    parser.add_argument("--runs", type=Path, default=RUNS_DIR, help="folder of experiment runs (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: README-assets)")
     parser.add_argument("--limit", type=int, default=None, help="evaluate on a class-balanced subset (a quick check)")
     args = parser.parse_args(argv)
-    from colorize_cnn.data import DataSourceError
-
-    try:
+    with report_errors() as status:
         compare(config, args.data, args.runs, args.out, args.limit)
-    except (DataSourceError, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return status.code
 
 
 def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
-    import keras
-
     from colorize_cnn import figures
-    from colorize_cnn.data import load_cifar10
-    from colorize_cnn.experiment import README_ASSETS
-    from colorize_cnn.train import MODEL_FILE, predict_rgb
+    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.data import load_dataset
+    from colorize_cnn.errors import BadArgumentError, UserError
+    from colorize_cnn.evaluate import evaluate_predictions
+    from colorize_cnn.files import MODEL_FILE
+    from colorize_cnn.heads import RGB, predict_rgb
 
     if out_dir is None and limit is not None:
-        raise ValueError("a --limit comparison must name --out, so it can never overwrite README-assets.")
-    out_dir = Path(out_dir or README_ASSETS)
+        raise BadArgumentError("a --limit comparison must name --out, so it can never overwrite README-assets.")
+    out_dir = Path(out_dir or "README-assets")
     available = [(name, title) for name, title in config.runs if (Path(runs_dir) / name / MODEL_FILE).is_file()]
     missing = [name for name, _ in config.runs if (name, _) not in available]
     if not available:
-        raise ValueError(f"no trained models in {runs_dir}/ (looked for {', '.join(n for n, _ in config.runs)}); "
+        raise UserError(f"no trained models in {runs_dir}/ (looked for {', '.join(n for n, _ in config.runs)}); "
                          "run the experiment scripts first.")
     if missing:
         print(f"not trained yet, left out: {', '.join(missing)}")
-    dataset = load_cifar10(data_dir, limit=limit)
+    dataset = load_dataset(config.dataset, data_dir, limit=limit)
     print(f"{dataset.name}: {len(dataset.test)} test images")
     runs, predictions = {}, {}
     for name, title in available:
         started = time.perf_counter()
-        model = keras.saving.load_model(Path(runs_dir) / name / MODEL_FILE, compile=False)
-        predictions[name] = predict_rgb(model, dataset.test.gray)
+        colorizer = load_colorizer(Path(runs_dir) / name / MODEL_FILE)  # with its chosen vividness
+        predictions[name] = predict_rgb(colorizer.model, dataset.test.gray, colorizer.vividness,
+                                        own_rgb=colorizer.kind == RGB)
         runs[name] = load_run(Path(runs_dir) / name, title)
         print(f"  predicted with {name} in {time.perf_counter() - started:.0f} s")
     results = evaluate_predictions(predictions, dataset)
@@ -200,10 +188,10 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
     return results
 
 
-def _psnr_of_baseline(dataset, count=1000):
+def _psnr_of_baseline(dataset):
     from colorize_cnn import color, metrics
-
     from colorize_cnn.data import balanced_subset
+    from colorize_cnn.train import PROGRESS_IMAGES
 
-    subset = balanced_subset(dataset.test.labels, min(count, len(dataset.test)))
+    subset = balanced_subset(dataset.test.labels, min(PROGRESS_IMAGES, len(dataset.test)))
     return metrics.psnr_per_image(color.gray_to_rgb(dataset.test.gray[subset]), dataset.test.rgb[subset])

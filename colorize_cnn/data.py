@@ -26,14 +26,15 @@ from pathlib import Path
 import numpy as np
 
 from colorize_cnn.color import rgb_to_gray
+from colorize_cnn.errors import UserError
 from colorize_cnn.images import INPUT_SUFFIXES
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SIZE = 32
-DATA_ENV_VAR = "COLORIZE_CNN_DATA"
+DATA_ENV_VAR = "COLORIZE_CNN_DATA"  # a local CIFAR-10 copy, when --data is not given
 
 
-class DataSourceError(RuntimeError):
+class DataSourceError(UserError, RuntimeError):
     """No data source worked; the message names each one tried and how to supply a copy."""
 
 
@@ -261,3 +262,224 @@ def load_cifar10(data_dir=None, limit=None, seed=0):
         test=_split_from_uint8(*test, limit=limit, seed=seed),
         class_names=tuple(class_names),
     )
+
+
+# --- photo data sets: Tiny ImageNet and any folder of photos ---------------------------------
+#
+# Training images stay encoded (file bytes or paths) and are decoded, cropped and flipped in a
+# tf.data pipeline, so a folder larger than memory trains too. Evaluation images are decoded once.
+
+TINY_IMAGENET_SIZE = 64
+TINY_IMAGENET_ROOT = "tiny-imagenet-200"
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoSet:
+    """A photo data set: encoded training images, decoded evaluation images.
+
+    ``train_images``: encoded image files (bytes) or their paths (str), streamed through
+    ``photo_batches``. ``test``: a ``Split`` of the held-out images when they all have one size
+    (Tiny ImageNet val), else ``None`` and ``test_photos`` lists them (whole photos of any size).
+    """
+
+    name: str
+    source: str
+    train_images: tuple
+    crop_size: int
+    test: Split = None
+    test_photos: tuple = ()
+    skipped_gray: int = 0
+    class_names: tuple = ()
+
+
+def _is_colour(encoded):
+    """False for images stored as gray (Pillow mode L, LA, I, F, 1) or whose pixels are all gray."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(encoded) if isinstance(encoded, bytes) else encoded) as image:
+        if image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr"):
+            return False
+        image.draft("RGB", (64, 64))  # JPEG: decode a small version only
+        rgb = np.asarray(image.convert("RGB").resize((64, 64)), dtype=np.int16)
+    return int(np.abs(np.diff(rgb, axis=-1)).max()) > 6
+
+
+def _decode_uint8(encoded):
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(encoded)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def _tiny_imagenet_files(path):
+    """(train files: name -> bytes, val files: name -> bytes, val wnid by name, wnids) from the
+    official zip or its extracted folder."""
+    import zipfile
+
+    path = Path(path).expanduser()
+    if path.is_file():
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise DataSourceError(f"{path} is not a readable tiny-imagenet-200.zip ({error}).") from error
+        with archive:
+            names = archive.namelist()
+            read = archive.read
+            return _split_tiny_imagenet(path, names, read)
+    root = path / TINY_IMAGENET_ROOT if (path / TINY_IMAGENET_ROOT).is_dir() else path
+    if not (root / "wnids.txt").is_file():
+        if not path.exists():
+            raise DataSourceError(f"Tiny ImageNet path {path} does not exist.")
+        raise DataSourceError(f"{path} is neither tiny-imagenet-200.zip nor its extracted folder (no wnids.txt).")
+    names = [f"{TINY_IMAGENET_ROOT}/{p.relative_to(root).as_posix()}" for p in root.rglob("*") if p.is_file()]
+    return _split_tiny_imagenet(path, names, lambda name: (root / name.split("/", 1)[1]).read_bytes())
+
+
+def _split_tiny_imagenet(path, names, read):
+    prefix = f"{TINY_IMAGENET_ROOT}/"
+    if f"{prefix}wnids.txt" not in names or f"{prefix}val/val_annotations.txt" not in names:
+        raise DataSourceError(f"{path} lacks {prefix}wnids.txt or val/val_annotations.txt; is it tiny-imagenet-200.zip?")
+    wnids = read(f"{prefix}wnids.txt").decode().split()
+    annotations = read(f"{prefix}val/val_annotations.txt").decode().splitlines()
+    val_wnid = {line.split("\t")[0]: line.split("\t")[1] for line in annotations if line.strip()}
+    train = sorted(n for n in names if n.startswith(f"{prefix}train/") and n.endswith(".JPEG"))
+    val = sorted((n for n in names if n.startswith(f"{prefix}val/images/") and n.endswith(".JPEG")),
+                 key=lambda n: int(Path(n).stem.split("_")[1]))
+    if not train or not val:
+        raise DataSourceError(f"{path} holds no train/*/images/*.JPEG or val/images/*.JPEG files.")
+    return {n: read(n) for n in train}, {n: read(n) for n in val}, val_wnid, wnids
+
+
+def load_tiny_imagenet(data_dir, limit=None, seed=0):
+    """Tiny ImageNet (64 x 64 photos of 200 ImageNet classes) from the official zip or its folder.
+
+    Training images are kept encoded for ``photo_batches``; the val split (the evaluation set: the
+    official test split has no labels) is decoded into a ``Split``. Images stored as gray (2.5% of
+    the official files) are skipped and counted. ``limit`` takes a class-balanced subset of each split.
+    """
+    if data_dir is None:
+        raise DataSourceError(
+            "Tiny ImageNet needs a local copy: pass --data PATH to tiny-imagenet-200.zip (from "
+            "http://cs231n.stanford.edu/tiny-imagenet-200.zip) or to its extracted folder."
+        )
+    train_files, val_files, val_wnid, wnids = _tiny_imagenet_files(data_dir)
+    class_index = {wnid: index for index, wnid in enumerate(wnids)}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        train_colour = list(pool.map(_is_colour, train_files.values(), chunksize=512))
+        val_colour = list(pool.map(_is_colour, val_files.values(), chunksize=512))
+    train_names = [name for name, keep in zip(train_files, train_colour) if keep]
+    val_names = [name for name, keep in zip(val_files, val_colour) if keep]
+    train_labels = np.asarray([class_index[name.split("/")[2]] for name in train_names])
+    val_labels = np.asarray([class_index[val_wnid[Path(name).name]] for name in val_names])
+    if limit is not None:
+        train_names = [train_names[i] for i in balanced_subset(train_labels, limit, seed)]
+        keep = balanced_subset(val_labels, limit, seed)
+        val_names, val_labels = [val_names[i] for i in keep], val_labels[keep]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        val_images = np.stack(list(pool.map(_decode_uint8, [val_files[n] for n in val_names], chunksize=256)))
+    return PhotoSet(
+        name="Tiny ImageNet" + (" (subset)" if len(train_files) < 100_000 else ""),
+        source=str(data_dir),
+        train_images=tuple(train_files[name] for name in train_names),
+        crop_size=TINY_IMAGENET_SIZE,
+        test=_split_from_uint8(val_images, val_labels, limit=None, seed=seed),
+        skipped_gray=train_colour.count(False) + val_colour.count(False),
+        class_names=tuple(wnids),
+    )
+
+
+def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, augment=False, seed=0):
+    """A ``tf.data.Dataset`` of training batches from encoded images (bytes) or image paths.
+
+    Each image is decoded (JPEG, PNG, BMP, GIF), scaled so that its shorter side is ``crop_size``
+    (never enlarged beyond it), and cut to a ``crop_size`` square: a random crop and a random
+    left-right flip when ``augment``, the centre otherwise. ``targets`` maps a float32 RGB batch
+    ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
+    it the batches are the RGB images.
+    """
+    import tensorflow as tf
+
+    images = list(images)
+    dataset = tf.data.Dataset.from_tensor_slices(tf.constant(images))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    if images and isinstance(images[0], str):
+        dataset = dataset.map(tf.io.read_file)
+
+    def decode(encoded):
+        rgb = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+        shape = tf.cast(tf.shape(rgb)[:2], tf.float32)
+        scale = tf.minimum(1.0, crop_size / tf.reduce_min(shape))
+        size = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), crop_size)
+        rgb = tf.image.resize(tf.cast(rgb, tf.float32) / 255.0, size, method="area", antialias=True)
+        if augment:
+            rgb = tf.image.random_crop(rgb, (crop_size, crop_size, 3), seed=seed)
+            rgb = tf.image.random_flip_left_right(rgb, seed=seed)
+        else:
+            rgb = tf.image.resize_with_crop_or_pad(rgb, crop_size, crop_size)
+        return tf.clip_by_value(rgb, 0.0, 1.0)
+
+    dataset = dataset.map(decode).batch(batch_size)
+    if targets is not None:
+        dataset = dataset.map(_numpy_targets(targets, crop_size))
+    options = tf.data.Options()
+    options.autotune.enabled = False  # its threads compete with training on 2 cores (see in_memory_batches)
+    return dataset.prefetch(2).with_options(options)
+
+
+def _numpy_targets(targets, crop_size):
+    """``targets`` (numpy) as a tf.data map function, with the static shapes Keras and XLA want."""
+    import tensorflow as tf
+
+    probe_gray, probe_target = targets(np.zeros((1, crop_size, crop_size, 3), np.float32))
+    probes = [probe_gray, *map(np.asarray, tf.nest.flatten(probe_target))]
+
+    def compute(batch):
+        gray, target = targets(batch)
+        return [gray, *tf.nest.flatten(target)]
+
+    def wrapped(rgb):
+        outputs = tf.numpy_function(compute, [rgb], [tf.as_dtype(probe.dtype) for probe in probes])
+        for output, probe in zip(outputs, probes):
+            output.set_shape((None, *probe.shape[1:]))
+        return outputs[0], tf.nest.pack_sequence_as(probe_target, list(outputs[1:]))
+
+    return wrapped
+
+
+def training_ab_prior(dataset, sample=5000, seed=0):
+    """Frequency of each ab bin over a data set's training images (all of them for in-memory
+    splits, a fixed sample of ``sample`` for photo sets): ``color.ab_bin_prior``."""
+    from colorize_cnn.color import ab_bin_prior, rgb_to_lab
+
+    if isinstance(dataset, PhotoSet):
+        chosen = np.random.default_rng(seed).permutation(len(dataset.train_images))[:sample]
+        rgb = next(iter(photo_batches([dataset.train_images[i] for i in sorted(chosen)], dataset.crop_size,
+                                      batch_size=len(chosen)))).numpy()
+    else:
+        rgb = dataset.train.rgb
+    return ab_bin_prior(rgb_to_lab(rgb)[..., 1:])
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+def load_photo_folder(data_dir, limit=None, seed=0):
+    raise NotImplementedError
+
+
+DATASETS = {
+    "cifar10": load_cifar10,
+    "tiny_imagenet": load_tiny_imagenet,
+    "photo_folder": load_photo_folder,
+}
+
+
+def load_dataset(name, data_dir=None, limit=None, seed=0):
+    """The data set registered as ``name`` (see ``DATASETS``), read from ``data_dir``."""
+    if name not in DATASETS:
+        raise DataSourceError(f"unknown data set {name!r}. Known data sets: {', '.join(DATASETS)}.")
+    return DATASETS[name](data_dir, limit=limit, seed=seed)

@@ -6,13 +6,13 @@ TensorFlow is imported only once a run starts, so ``--help`` is fast.
 
 import argparse
 import dataclasses
-import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-README_ASSETS = REPO_ROOT / "README-assets"
-FULL_CIFAR10 = (50_000, 10_000)
+from colorize_cnn.config import TrainConfig
+from colorize_cnn.files import MODEL_FILE
+
+DATA_ENV_VAR = "COLORIZE_CNN_DATA"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,13 +20,8 @@ class ExperimentConfig:
     name: str  # also the run folder: runs/<name>
     figure_prefix: str  # README-assets/<prefix>1.png ...
     title: str
-    model_name: str
-    model_kwargs: tuple = ()
-    epochs: int = 10
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    rebalance_mix: float = 0.5
-    steps_per_execution: int = 1
+    train: TrainConfig
+    dataset: str = "cifar10"  # a name in colorize_cnn.data.DATASETS
     figures: int = 3  # comparison figures, 4 fixed test images each
 
 
@@ -40,96 +35,111 @@ def _positive_int(text):
     return value
 
 
+def _boolean(text):
+    if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return text.lower() in ("true", "1", "yes")
+
+
+# every training knob but the model's identity is an option: --epochs, --learning-rate, ...
+_TRAIN_OPTION_TYPES = {int: _positive_int, float: float, bool: _boolean, str: str}
+_NOT_OPTIONS = ("model_name", "model_kwargs", "seed")
+
+
 def parse_args(config, argv):
+    from colorize_cnn.data import DATASETS
+
     parser = argparse.ArgumentParser(
-        description=f"{config.title}. Trains on CIFAR-10 on the CPU, evaluates on the test split against the "
-        "gray baseline, and writes comparison figures, a learning curve and metrics.json.",
+        description=f"{config.title}. Trains on {config.dataset} on the CPU, evaluates on held-out images against "
+        "the gray baseline, and writes comparison figures, a learning curve and metrics.json.",
     )
-    parser.add_argument("--data", metavar="PATH", help="local CIFAR-10: cifar-10-batches-py folder, "
-                        "cifar-10-python.tar.gz, or an image folder train/<class>/*, test/<class>/* "
-                        "(default: $COLORIZE_CNN_DATA, else download through Keras)")
-    parser.add_argument("--epochs", type=_positive_int, default=config.epochs, help="default: %(default)s")
-    parser.add_argument("--batch-size", type=_positive_int, default=config.batch_size, help="default: %(default)s")
+    parser.add_argument("--data", metavar="PATH", help=DATASETS[config.dataset].__doc__.split("\n")[0] + " "
+                        f"Local copy of the data set (default for CIFAR-10: ${DATA_ENV_VAR}, else download).")
     parser.add_argument("--limit", type=_positive_int, help="train and test on a class-balanced subset of this "
                         "many images per split (a quick run; figures never go to README-assets)")
     parser.add_argument("--out", type=Path, help=f"run folder for the model, history, metrics and figures "
                         f"(default: runs/{config.name}, or runs/{config.name}-limit<N> with --limit)")
-    parser.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    parser.add_argument("--assets", type=Path, default=Path("README-assets"), help="where a full run writes the "
+                        "README's figures and metrics (default: %(default)s, relative to the current folder)")
+    parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
+    for field in dataclasses.fields(config.train):
+        default = getattr(config.train, field.name)
+        if field.name in _NOT_OPTIONS:
+            continue
+        kind = _TRAIN_OPTION_TYPES.get(type(default), _positive_int)
+        parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default,
+                            help="default: %(default)s")
     return parser.parse_args(argv)
 
 
 def main(config, argv=None):
     """Command-line entry point of an experiment script; returns the exit status."""
+    from colorize_cnn.errors import report_errors
+
     args = parse_args(config, argv)
+    overrides = {field.name: getattr(args, field.name) for field in dataclasses.fields(config.train)
+                 if field.name not in ("model_name", "model_kwargs")}
+    config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
     out_dir = args.out or Path("runs") / (config.name + (f"-limit{args.limit}" if args.limit else ""))
-    from colorize_cnn.data import DataSourceError
-
-    try:
-        run(config, data_dir=args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
-            out_dir=out_dir, seed=args.seed)
-    except (DataSourceError, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    with report_errors() as status:
+        run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets)
+    return status.code
 
 
-def run(config, data_dir=None, epochs=None, batch_size=None, limit=None, out_dir=None, seed=0):
-    """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``."""
-    from colorize_cnn.compare import BASELINE, evaluate_predictions
-    from colorize_cnn.data import Split, balanced_subset, load_cifar10
+def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None):
+    """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``.
+
+    Figures and metrics also go to ``assets_dir`` (the README's) after a full run on the whole
+    data set (no ``limit``).
+    """
+    from colorize_cnn import evaluate, heads
+    from colorize_cnn.data import load_dataset
     from colorize_cnn.files import write_json
-    from colorize_cnn.models import AnnealedMeanAB
-    from colorize_cnn.train import (
-        MODEL_FILE, TrainConfig, choose_temperature, output_kind, predict_rgb, save_model, set_temperature, train,
-    )
+    from colorize_cnn.train import train
 
-    train_config = TrainConfig(
-        model_name=config.model_name, model_kwargs=config.model_kwargs, epochs=epochs or config.epochs,
-        batch_size=batch_size or config.batch_size, learning_rate=config.learning_rate, seed=seed,
-        rebalance_mix=config.rebalance_mix, steps_per_execution=config.steps_per_execution,
-    )
     out_dir = Path(out_dir or Path("runs") / config.name)
-    dataset = load_cifar10(data_dir, limit=limit, seed=seed)
-    print(f"{dataset.name} from {dataset.source}: {len(dataset.train)} training, {len(dataset.test)} test images")
+    dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
+    print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     started = time.perf_counter()
-    model, history = train(train_config, dataset, out_dir)
+    model, history = train(config.train, dataset, out_dir)
     train_seconds = time.perf_counter() - started
-    temperature_scores = None
-    if any(isinstance(layer, AnnealedMeanAB) for layer in model.layers):
-        chosen = balanced_subset(dataset.train.labels, min(2000, len(dataset.train)), seed)
-        subset = Split(dataset.train.gray[chosen], dataset.train.rgb[chosen], dataset.train.labels[chosen])
-        temperature, temperature_scores = choose_temperature(model, subset)
-        model = set_temperature(model, temperature)
-        save_model(model, out_dir / MODEL_FILE)
-    predicted = predict_rgb(model, dataset.test.gray)
-    results = evaluate_predictions({"model": predicted}, dataset)
     report = {
         "experiment": config.name,
-        "model_name": config.model_name,
-        "model_kwargs": dict(config.model_kwargs),
+        "model_name": config.train.model_name,
+        "model_kwargs": dict(config.train.model_kwargs),
         "parameters": int(model.count_params()),
-        "output": output_kind(model),
+        "output": heads.output_kind(model),
         "dataset": dataset.name,
         "data_source": dataset.source,
-        "train_images": len(dataset.train),
+        "train_images": len(dataset.train_images) if hasattr(dataset, "train_images") else len(dataset.train),
         "test_images": len(dataset.test),
-        "epochs": train_config.epochs,
-        "batch_size": train_config.batch_size,
-        "seed": seed,
+        "epochs": config.train.epochs,
+        "batch_size": config.train.batch_size,
+        "seed": config.train.seed,
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
-        "temperature_scores": temperature_scores,
-        "model": results["model"],
-        "gray_baseline": results[BASELINE],
     }
+    decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed)
+    evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
+    predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],
+                                  own_rgb=heads.output_kind(model) == heads.RGB)
+    results = evaluate.evaluate_predictions({"model": predicted}, dataset)
+    report.update({"decoding": decoding, "model": results["model"], "gray_baseline": results[evaluate.BASELINE]})
     write_json(report, out_dir / "metrics.json")
     _write_figures(config, dataset, predicted, history, out_dir)
-    full_run = (len(dataset.train), len(dataset.test)) == FULL_CIFAR10 and limit is None
+    full_run = limit is None and assets_dir is not None
     if full_run:
-        _write_figures(config, dataset, predicted, history, README_ASSETS)
-        write_json(report, README_ASSETS / f"{config.figure_prefix}-metrics.json")
-    _print_summary(report, out_dir, full_run)
+        _write_figures(config, dataset, predicted, history, assets_dir)
+        write_json(report, Path(assets_dir) / f"{config.figure_prefix}-metrics.json")
+    _print_summary(report, out_dir, assets_dir if full_run else None)
     return report
+
+
+def dataset_sizes(dataset):
+    if hasattr(dataset, "train_images"):
+        return (f"{len(dataset.train_images)} training images (streamed), {len(dataset.test)} test images"
+                + (f", {dataset.skipped_gray} gray images skipped" if dataset.skipped_gray else ""))
+    return f"{len(dataset.train)} training, {len(dataset.test)} test images"
 
 
 def _write_figures(config, dataset, predicted, history, folder):
@@ -148,7 +158,7 @@ def _write_figures(config, dataset, predicted, history, folder):
     figures.learning_curves({config.title: history}, Path(folder) / f"{config.figure_prefix}-learning-curve.png")
 
 
-def _print_summary(report, out_dir, full_run):
+def _print_summary(report, out_dir, assets_dir):
     from colorize_cnn.metrics import METRIC_LABELS
 
     print(f"\n{report['experiment']}: {report['train_wall_seconds'] / 60:.1f} min training, "
@@ -156,4 +166,4 @@ def _print_summary(report, out_dir, full_run):
     for name, label in METRIC_LABELS.items():
         print(f"  {label:16s} model {report['model']['mean'][name]:8.3f}   gray baseline "
               f"{report['gray_baseline']['mean'][name]:8.3f}")
-    print(f"wrote {out_dir}/" + (f" and {README_ASSETS}/" if full_run else " (not README-assets: not a full CIFAR-10 run)"))
+    print(f"wrote {out_dir}/" + (f" and {assets_dir}/" if assets_dir else " (not README-assets: a --limit run)"))

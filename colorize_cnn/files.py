@@ -1,10 +1,28 @@
-"""Writing outputs so that nothing half-written is ever left behind."""
+"""Where runs keep their files, and writing outputs so that nothing half-written is left behind.
+
+An experiment's run folder (``runs/<name>/`` by default) holds ``MODEL_FILE`` (the trained
+network), ``DECODING_FILE`` beside it (the vividness chosen on validation images), ``HISTORY_FILE``
+(one row per epoch), ``CONFIG_FILE`` (the training config, to tell a finished run from a new one),
+``METRICS_FILE`` and the run's figures; ``BACKUP_DIR`` exists only while training is unfinished.
+"""
 
 import contextlib
 import json
 import os
 import tempfile
 from pathlib import Path
+
+RUNS_DIR = Path("runs")
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.csv"
+CONFIG_FILE = "train_config.json"
+METRICS_FILE = "metrics.json"
+BACKUP_DIR = "backup"
+
+
+def decoding_path(model_path):
+    """The JSON beside a saved model that records how to decode it (its default vividness)."""
+    return Path(model_path).with_suffix(".json")
 
 
 @contextlib.contextmanager

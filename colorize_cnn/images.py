@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from colorize_cnn.errors import UserError
 from colorize_cnn.files import atomic_output
 
 INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
@@ -16,7 +17,7 @@ _CHUNK_PIXELS = 2_000_000
 GRAY_TOLERANCE = 6  # largest channel difference (of 255) still taken for a gray picture
 
 
-class ImageError(ValueError):
+class ImageError(UserError, ValueError):
     """An image that cannot be read or written; the message names the file and the fix."""
 
 

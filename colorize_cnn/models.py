@@ -14,6 +14,8 @@ Usage in a notebook::
     model = build_model("conv_flatten_dense", filters=8)
 """
 
+import math
+
 import keras
 from keras import layers, ops
 
@@ -60,14 +62,15 @@ def _conv_block(tensor, filters, name):
     return tensor
 
 
-def _unet_features(gray, base_filters, depth):
+def _unet_features(gray, base_filters, depth, last_level=0):
+    """Encoder-decoder features; the decoder stops at ``last_level`` (resolution 1 / 2**last_level)."""
     skips, tensor = [], gray
     for level in range(depth):
         tensor = _conv_block(tensor, base_filters * 2**level, f"down{level}")
         skips.append(tensor)
         tensor = layers.MaxPooling2D(2, name=f"pool{level}")(tensor)
     tensor = _conv_block(tensor, base_filters * 2**depth, "bottom")
-    for level in reversed(range(depth)):
+    for level in reversed(range(last_level, depth)):
         tensor = layers.UpSampling2D(2, interpolation="bilinear", name=f"up{level}")(tensor)
         tensor = layers.Concatenate(name=f"skip{level}")([tensor, skips[level]])
         tensor = _conv_block(tensor, base_filters * 2**level, f"dec{level}")
@@ -94,6 +97,25 @@ def build_unet_regression(base_filters=16, depth=3):
     return keras.Model(gray, ab, name="unet_regression")
 
 
+def build_unet_photo(base_filters=32, depth=3, output_stride=2):
+    """The photo colorizer: one U-Net, two heads (Zhang et al. 2017), chroma at 1 / ``output_stride``.
+
+    ``ab_bins``: a softmax over the 484 ab bins (trained with rebalanced cross-entropy: vivid);
+    ``ab``: ab in CIELAB units (trained with L1: safe). Both at 1 / ``output_stride`` of the input's
+    resolution: photos store chroma at half resolution (JPEG 4:2:0), and the colorizer brings it to
+    full size anyway, so the last, most expensive decoder level would add cost and no colour.
+    """
+    last_level = int(round(math.log2(output_stride)))
+    if 2**last_level != output_stride or not 0 <= last_level < depth:
+        raise ValueError(f"output_stride must be a power of 2 below 2**depth. Received: output_stride={output_stride}")
+    gray = keras.Input(shape=(None, None, 1), name="gray")
+    features = _unet_features(gray, base_filters, depth, last_level)
+    probabilities = layers.Conv2D(NUM_AB_BINS, 1, activation="softmax", name="ab_bins")(features)
+    ab = layers.Conv2D(2, 1, activation="tanh", name="ab_unit")(features)
+    ab = layers.Rescaling(AB_RANGE, name="ab")(ab)
+    return keras.Model(gray, {"ab_bins": probabilities, "ab": ab}, name="unet_photo")
+
+
 @keras.saving.register_keras_serializable(package="colorize_cnn")
 class AnnealedMeanAB(layers.Layer):
     """Bin probabilities -> ab by the annealed mean of Zhang et al. 2016.
@@ -118,6 +140,26 @@ class AnnealedMeanAB(layers.Layer):
         return {**super().get_config(), "temperature": self.temperature}
 
 
+@keras.saving.register_keras_serializable(package="colorize_cnn")
+class RebalancedCrossEntropy(keras.losses.Loss):
+    """Cross-entropy over ab bins with each pixel weighted by its true bin's rebalancing weight
+    (``color.rebalancing_weights``; Zhang et al. 2016). Targets: int bin indices ``(N, h, w)``."""
+
+    def __init__(self, bin_weights=None, name="rebalanced_cross_entropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.bin_weights = None if bin_weights is None else [float(weight) for weight in bin_weights]
+
+    def call(self, y_true, y_pred):
+        bins = ops.cast(y_true, "int32")
+        cross_entropy = keras.losses.sparse_categorical_crossentropy(bins, y_pred)
+        if self.bin_weights is None:
+            return cross_entropy
+        return cross_entropy * ops.take(ops.convert_to_tensor(self.bin_weights, dtype=cross_entropy.dtype), bins)
+
+    def get_config(self):
+        return {**super().get_config(), "bin_weights": self.bin_weights}
+
+
 def with_ab_decoding(classifier, temperature=0.38):
     """Wraps a bin classifier into a gray -> ab model (weights shared, nothing trained)."""
     ab = AnnealedMeanAB(temperature, name="ab")(classifier.output)
@@ -130,6 +172,7 @@ MODEL_BUILDERS = {
     "batchnorm_conv_flatten_dense": build_batchnorm_conv_flatten_dense,
     "unet_regression": build_unet_regression,
     "unet_classification": build_unet_classification,
+    "unet_photo": build_unet_photo,
 }
 MODEL_NAMES = tuple(MODEL_BUILDERS)
 

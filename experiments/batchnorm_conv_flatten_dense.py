@@ -9,14 +9,17 @@ Time:  about 20 minutes for 10 epochs at batch size 32 on a 2-core CPU (8 filter
 
 import sys
 
+from colorize_cnn.config import TrainConfig
 from colorize_cnn.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="batchnorm_conv_flatten_dense",
     figure_prefix="batchnorm-convolution-flatten-dense",
     title="batchnorm -> conv -> flatten -> dense",
-    model_name="batchnorm_conv_flatten_dense",
-    model_kwargs=(("filters", 8),),
+    train=TrainConfig(
+        model_name="batchnorm_conv_flatten_dense",
+        model_kwargs=(("filters", 8),),
+    ),
 )
 
 if __name__ == "__main__":

@@ -10,14 +10,17 @@ Time:  about 2 minutes for the default 10 epochs at batch size 32 on a 2-core CP
 
 import sys
 
+from colorize_cnn.config import TrainConfig
 from colorize_cnn.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="flatten_dense",
     figure_prefix="flatten-dense",
     title="flatten -> dense",
-    model_name="flatten_dense",
-    steps_per_execution=16,  # 30–40% faster for this small model (benchmarks/train_throughput.py)
+    train=TrainConfig(
+        model_name="flatten_dense",
+        steps_per_execution=16,  # 30–40% faster for this small model (benchmarks/train_throughput.py)
+    ),
 )
 
 if __name__ == "__main__":

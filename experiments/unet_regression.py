@@ -10,15 +10,18 @@ Time:  about 3 minutes an epoch on a 2-core CPU (0.5M parameters); the default i
 
 import sys
 
+from colorize_cnn.config import TrainConfig
 from colorize_cnn.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="unet_regression",
     figure_prefix="unet-regression",
     title="U-Net, L1 regression",
-    model_name="unet_regression",
-    epochs=5,
-    batch_size=64,
+    train=TrainConfig(
+        model_name="unet_regression",
+        epochs=5,
+        batch_size=64,
+    ),
 )
 
 if __name__ == "__main__":

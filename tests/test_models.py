@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
 
+from colorize_cnn import heads
 from colorize_cnn.color import AB_RANGE, NUM_AB_BINS
 from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
 
 SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
-         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4}}
+         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
+         "unet_photo": {"base_filters": 4}}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -13,15 +15,18 @@ def test_every_model_maps_gray_to_colour(name):
     model = build_model(name, **SMALL.get(name, {}))
     assert model.name == name
     gray = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
-    output = np.asarray(model(gray))
-    channels = output.shape[-1]
-    assert output.shape[:3] == (2, 32, 32) and channels in (3, 2, NUM_AB_BINS)
-    if channels == 3:
-        assert output.min() >= 0.0 and output.max() <= 1.0
-    elif channels == 2:
-        assert np.abs(output).max() <= AB_RANGE
-    else:
-        np.testing.assert_allclose(output.sum(axis=-1), 1.0, rtol=1e-4)
+    outputs = model(gray)
+    side = 32 // heads.output_stride(model)
+    for output in (outputs.values() if isinstance(outputs, dict) else [outputs]):
+        output = np.asarray(output)
+        channels = output.shape[-1]
+        assert output.shape[:3] == (2, side, side) and channels in (3, 2, NUM_AB_BINS)
+        if channels == 3:
+            assert output.min() >= 0.0 and output.max() <= 1.0
+        elif channels == 2:
+            assert np.abs(output).max() <= AB_RANGE
+        else:
+            np.testing.assert_allclose(output.sum(axis=-1), 1.0, rtol=1e-4)
 
 
 @pytest.mark.parametrize("name", ["unet_regression", "unet_classification"])
@@ -41,3 +46,15 @@ def test_filters_are_a_keyword():
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="Unknown model name 'resnet'.*conv_flatten_dense"):
         build_model("resnet")
+
+
+def test_photo_model_predicts_both_heads_at_half_resolution_for_any_size():
+    model = build_model("unet_photo", base_filters=4)
+    outputs = model(np.zeros((1, 24, 40, 1), dtype=np.float32))
+    assert heads.output_kind(model) == heads.TWO_HEADS and heads.output_stride(model) == 2
+    assert outputs["ab"].shape == (1, 12, 20, 2) and outputs["ab_bins"].shape == (1, 12, 20, NUM_AB_BINS)
+
+
+def test_photo_model_refuses_an_impossible_output_stride():
+    with pytest.raises(ValueError, match="output_stride"):
+        build_model("unet_photo", output_stride=3)

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from colorize_cnn.data import load_cifar10
-from colorize_cnn.train import MODEL_FILE, TrainConfig, in_memory_batches, predict_rgb, read_history, train
+from colorize_cnn.files import MODEL_FILE
+from colorize_cnn.heads import predict_rgb
+from colorize_cnn.train import TrainConfig, in_memory_batches, read_history, train
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +67,16 @@ def test_interrupted_training_resumes(tiny_cifar, tmp_path):
 
 def test_in_memory_batches_cover_every_example_once_per_epoch_in_a_new_order():
     inputs = np.arange(23, dtype=np.float32).reshape(23, 1)
-    targets, weights = inputs * 10, inputs + 0.5
-    batches = in_memory_batches(inputs, targets, weights, batch_size=5, shuffle=True, seed=3)
-    epochs = [[tuple(array.numpy() for array in batch) for batch in batches] for _ in range(2)]
+    targets = {"ab": inputs * 10, "ab_bins": inputs + 0.5}  # one target per head
+    batches = in_memory_batches(inputs, targets, batch_size=5, shuffle=True, seed=3)
+    epochs = [[(x.numpy(), {k: v.numpy() for k, v in y.items()}) for x, y in batches] for _ in range(2)]
     for epoch in epochs:
         assert [len(batch[0]) for batch in epoch] == [5, 5, 5, 5, 3]
         seen = np.concatenate([batch[0] for batch in epoch])[:, 0]
         assert sorted(seen) == list(range(23))
-        for batch_inputs, batch_targets, batch_weights in epoch:  # rows stay together
-            np.testing.assert_array_equal(batch_targets, batch_inputs * 10)
-            np.testing.assert_array_equal(batch_weights, batch_inputs + 0.5)
+        for batch_inputs, batch_targets in epoch:  # rows stay together
+            np.testing.assert_array_equal(batch_targets["ab"], batch_inputs * 10)
+            np.testing.assert_array_equal(batch_targets["ab_bins"], batch_inputs + 0.5)
     first, second = (np.concatenate([batch[0] for batch in epoch])[:, 0] for epoch in epochs)
     assert list(first) != list(second)
 
@@ -82,5 +84,5 @@ def test_in_memory_batches_cover_every_example_once_per_epoch_in_a_new_order():
 def test_in_memory_batches_keep_order_without_shuffle():
     inputs = np.arange(7, dtype=np.float32)
     batches = list(in_memory_batches(inputs, inputs, batch_size=4))
-    assert len(batches[0]) == 2  # (inputs, targets): no sample weights
+    assert len(batches[0]) == 2  # (inputs, targets)
     np.testing.assert_array_equal(np.concatenate([batch[0] for batch in batches]), inputs)
