@@ -81,7 +81,7 @@ def _model_path(name):
 
 
 def load_colorizer(model=None):
-    """A ``Colorizer`` from ``None``/"default" (the bundled photo model), a registry name (its trained
+    """A ``Colorizer`` (returned as it is), ``None``/"default" (the bundled photo model), a registry name (its trained
     weights: bundled, else ``runs/<name>/model.keras`` from the experiment script), a ``.keras``
     path, or a ``keras.Model``. A JSON file beside a ``.keras`` file (``files.decoding_path``) gives
     the model's default vividness."""
@@ -93,6 +93,8 @@ def load_colorizer(model=None):
     from colorize_cnn.files import decoding_path
     from colorize_cnn.models import MODEL_NAMES  # registers the custom layers for loading
 
+    if isinstance(model, Colorizer):
+        return model
     vividness = 0.0
     if isinstance(model, keras.Model):
         path, name = None, model.name

@@ -395,7 +395,7 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
 def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, augment=False, seed=0):
     """A ``tf.data.Dataset`` of training batches from encoded images (bytes) or image paths.
 
-    Each image is decoded (JPEG, PNG, BMP, GIF), scaled so that its shorter side is ``crop_size``
+    Each image is decoded (bytes: by TensorFlow, JPEG, PNG, BMP, GIF; paths: by Pillow), scaled so that its shorter side is ``crop_size``
     (never enlarged beyond it), and cut to a ``crop_size`` square: a random crop and a random
     left-right flip when ``augment``, the centre otherwise. ``targets`` maps a float32 RGB batch
     ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
@@ -404,14 +404,17 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, au
     import tensorflow as tf
 
     images = list(images)
+    from_files = bool(images) and isinstance(images[0], str)
     dataset = tf.data.Dataset.from_tensor_slices(tf.constant(images))
     if shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    if images and isinstance(images[0], str):
-        dataset = dataset.map(tf.io.read_file)
 
     def decode(encoded):
-        rgb = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+        if from_files:  # Pillow reads every format the package takes (TIFF, WebP, 16-bit, CMYK, EXIF)
+            rgb = tf.numpy_function(_decode_with_pillow, [encoded], tf.uint8)
+            rgb.set_shape((None, None, 3))
+        else:
+            rgb = tf.io.decode_image(encoded, channels=3, expand_animations=False)
         shape = tf.cast(tf.shape(rgb)[:2], tf.float32)
         scale = tf.minimum(1.0, crop_size / tf.reduce_min(shape))
         size = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), crop_size)
@@ -429,6 +432,69 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, au
     options = tf.data.Options()
     options.autotune.enabled = False  # its threads compete with training on 2 cores (see in_memory_batches)
     return dataset.prefetch(2).with_options(options)
+
+
+PHOTO_CROP_SIZE = 64  # training crops of a photo folder: the colorizer's working size
+VALIDATION_PERCENT = 10  # of a photo folder's files, picked by a hash of each file's path
+
+
+def _in_validation(relative_path):
+    import zlib
+
+    return zlib.crc32(relative_path.encode()) % 100 < VALIDATION_PERCENT
+
+
+def load_photo_folder(data_dir, limit=None, seed=0, crop_size=PHOTO_CROP_SIZE):
+    """Any folder of colour photos (searched recursively; any size; every format the package reads).
+
+    Gray files are skipped and counted. A fixed ``VALIDATION_PERCENT`` of the files (chosen by a
+    hash of their path, so adding photos never moves old ones between splits) is held out: whole
+    photos in ``test_photos``, their centre crops in ``test``. Training photos are streamed by
+    ``photo_batches``: scaled so the shorter side is ``crop_size``, cut at random, flipped.
+    """
+    from colorize_cnn.images import INPUT_SUFFIXES
+
+    if data_dir is None:
+        raise DataSourceError("a photo folder data set needs --data PATH: a folder of colour photos.")
+    root = Path(data_dir).expanduser()
+    if not root.is_dir():
+        raise DataSourceError(f"photo folder {root} " + ("is not a folder." if root.exists() else "does not exist."))
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                   and not p.name.startswith("."))
+    readable, colour = [], []
+    for path in files:
+        try:
+            colour.append(_is_colour(path))
+            readable.append(path)
+        except Exception as error:  # one bad file must not stop the rest: say which and go on
+            print(f"skipped {path}: not a readable image ({type(error).__name__}: {error})")
+    photos = [path for path, keep in zip(readable, colour) if keep]
+    if not photos:
+        raise DataSourceError(f"{root} holds no colour photos (looked for {', '.join(INPUT_SUFFIXES)}; "
+                              f"{colour.count(False)} gray files skipped).")
+    train = [str(p) for p in photos if not _in_validation(p.relative_to(root).as_posix())]
+    test = [str(p) for p in photos if _in_validation(p.relative_to(root).as_posix())]
+    if limit is not None:
+        order = np.random.default_rng(seed)
+        train = sorted(order.permutation(train)[:limit].tolist()) if train else train
+        test = sorted(order.permutation(test)[:limit].tolist()) if test else test
+    if not train or not test:
+        raise DataSourceError(f"{root} has {len(photos)} colour photos; at least two are needed, and "
+                              f"{VALIDATION_PERCENT}% of the files are held out for validation: add photos.")
+    crops = np.concatenate([batch.numpy() for batch in photo_batches(test, crop_size, batch_size=256)])
+    return PhotoSet(
+        name=f"photo folder {root.name}", source=str(root), train_images=tuple(train), crop_size=crop_size,
+        test=Split(gray=rgb_to_gray(crops), rgb=crops, labels=np.zeros(len(crops), dtype=np.int64)),
+        test_photos=tuple(test), skipped_gray=colour.count(False), class_names=("photo",),
+    )
+
+
+def _decode_with_pillow(path):
+    """Any image the package reads, as uint8 RGB (EXIF orientation applied)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path.decode() if isinstance(path, bytes) else path) as image:
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"), dtype=np.uint8)
 
 
 def _numpy_targets(targets, crop_size):
@@ -466,10 +532,6 @@ def training_ab_prior(dataset, sample=5000, seed=0):
 
 
 # --- the registry ----------------------------------------------------------------------------
-
-def load_photo_folder(data_dir, limit=None, seed=0):
-    raise NotImplementedError
-
 
 DATASETS = {
     "cifar10": load_cifar10,

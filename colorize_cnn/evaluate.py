@@ -85,3 +85,66 @@ def write_decoding(decoding, model_path):
     """Records a model's chosen decoding beside its ``.keras`` file (``files.decoding_path``)."""
     with atomic_output(decoding_path(model_path)) as temporary:
         temporary.write_text(json.dumps(decoding, indent=2) + "\n")
+
+
+# --- whole photographs at their own size -----------------------------------------------------
+
+def load_photos(folder, limit=None):
+    """The colour photos in ``folder`` (sorted by name) as ``(names, float32 RGB arrays in [0, 1])``."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from colorize_cnn.data import DataSourceError
+    from colorize_cnn.images import INPUT_SUFFIXES
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataSourceError(f"photo folder {folder} does not exist; pass the folder of colour photos to evaluate on.")
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in INPUT_SUFFIXES)[:limit]
+    if not paths:
+        raise DataSourceError(f"{folder} holds no photos ({', '.join(INPUT_SUFFIXES)}).")
+    photos = []
+    for path in paths:
+        with Image.open(path) as image:
+            photos.append(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
+    return [path.name for path in paths], photos
+
+
+def colorize_photos(colorizer, photos, vividness=None, working_size=None):
+    """Each photo's gray version (its true L: ``color.rgb_to_gray``) colorized at its own size by
+    ``colorize.colorize``, the command line's path."""
+    from colorize_cnn.colorize import colorize
+    from colorize_cnn.config import WORKING_SIZE
+
+    return [colorize(color.rgb_to_gray(photo)[..., 0], colorizer, working_size or WORKING_SIZE, vividness)
+            for photo in photos]
+
+
+def photo_metrics(predicted, truths, prior):
+    """Every metric of ``metrics.per_image_metrics`` for photos of different sizes: dict of name -> (N,)."""
+    per_photo = [metrics.per_image_metrics(p[None], t[None], prior) for p, t in zip(predicted, truths)]
+    return {name: np.concatenate([values[name] for values in per_photo]) for name in per_photo[0]}
+
+
+def summarise(values):
+    """Means over images, the colourfulness ratio (of the means) and delta-CF = |mean CF - mean truth CF|."""
+    summary = {name: float(np.mean(array)) for name, array in values.items()}
+    summary["colourfulness_ratio"] = summary["colourfulness"] / max(summary["truth_colourfulness"], 1e-12)
+    summary["delta_colourfulness"] = abs(summary["colourfulness"] - summary["truth_colourfulness"])
+    return summary
+
+
+def frontier(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):
+    """Every metric across the vividness control, on photos colorized at their own size:
+    ``[{"vividness": v, "psnr": ..., "colourfulness_ratio": ..., ...}, ...]``."""
+    points = []
+    for vividness in candidates:
+        predicted = colorize_photos(colorizer, truths, vividness)
+        points.append({"vividness": vividness, **summarise(photo_metrics(predicted, truths, prior))})
+    return points
+
+
+def gray_baseline(truths, prior):
+    """The gray baseline (true L, a = b = 0) of photos of any sizes, every metric."""
+    return summarise(photo_metrics([color.gray_to_rgb(color.rgb_to_gray(t)) for t in truths], truths, prior))

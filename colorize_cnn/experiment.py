@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.files import MODEL_FILE
+from colorize_cnn.files import MODEL_FILE, RUNS_DIR
 
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
 
@@ -79,9 +79,9 @@ def main(config, argv=None):
     args = parse_args(config, argv)
     overrides = {field.name: getattr(args, field.name) for field in dataclasses.fields(config.train)
                  if field.name not in ("model_name", "model_kwargs")}
-    config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
-    out_dir = args.out or Path("runs") / (config.name + (f"-limit{args.limit}" if args.limit else ""))
+    out_dir = args.out or RUNS_DIR / (config.name + (f"-limit{args.limit}" if args.limit else ""))
     with report_errors() as status:
+        config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
         run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets)
     return status.code
 
@@ -97,7 +97,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None):
     from colorize_cnn.files import write_json
     from colorize_cnn.train import train
 
-    out_dir = Path(out_dir or Path("runs") / config.name)
+    out_dir = Path(out_dir or RUNS_DIR / config.name)
     dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     started = time.perf_counter()

@@ -92,3 +92,34 @@ def quality_against_minutes(curves, path, metric_label, baseline=None):
     axis.grid(alpha=0.3)
     figure.tight_layout()
     _save(figure, path)
+
+
+def frontier_plot(panels, baselines, path):
+    """PSNR against colourfulness (as a fraction of the truth's) across the vividness control.
+
+    Args:
+        panels: test-set title -> model title -> list of points ``{"vividness", "psnr", "colourfulness_ratio"}``.
+        baselines: test-set title -> the gray baseline's ``{"psnr": ...}`` (colourfulness 0).
+    """
+    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
+    for axis, (panel, models) in zip(axes[0], panels.items()):
+        gray_psnr = baselines[panel]["psnr"]
+        axis.axhline(gray_psnr, color="gray", linestyle="--", linewidth=1)
+        axis.plot([0], [gray_psnr], "s", color="gray", label=f"gray baseline ({gray_psnr:.2f} dB)")
+        axis.axvline(1.0, color="black", linestyle=":", linewidth=1, label="truth's colourfulness")
+        for title, points in models.items():
+            x = [point["colourfulness_ratio"] for point in points]
+            y = [point["psnr"] for point in points]
+            (line,) = axis.plot(x, y, marker="o", label=title)
+            for point, xi, yi in zip(points, x, y):
+                axis.annotate(f"{point['vividness']:g}", (xi, yi), textcoords="offset points", xytext=(3, 3),
+                              fontsize=7, color=line.get_color())
+        axis.set_title(panel, fontsize=9)
+        axis.set_xlabel("colourfulness / truth's (Hasler & Suesstrunk)")
+        axis.set_ylabel("PSNR (dB)")
+        axis.set_xlim(left=-0.05)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.suptitle("The vividness control from 0 to 1 (labels): PSNR against colourfulness", fontsize=10)
+    figure.tight_layout()
+    _save(figure, path)

@@ -1,4 +1,14 @@
-"""Colorizing real photographs that ship with scikit-image, for the README."""
+"""Colour on real photographs: the photo figure, and the photo evaluation of every model.
+
+Whole photos go through ``colorize`` at their own size, as on the command line; Tiny ImageNet val
+(64 x 64, the working size) goes through ``heads.predict_rgb`` in batches, which is the same path
+(``tests/test_evaluate.py`` checks that both give the same pixels).
+"""
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -12,11 +22,13 @@ def load_photo(name):
     return getattr(data, name)()[..., :3]
 
 
-def photo_demo(models, out_path, photos=PHOTOS):
+def photo_demo(models, out_path, photos=PHOTOS, extra_photos=()):
     """Colorizes each photo's gray version with each model and writes gray | model... | original.
 
     Args:
-        models: dict of column title -> anything ``colorize`` takes as ``model``.
+        models: dict of column title -> a ``Colorizer`` or anything ``colorize`` takes as ``model``.
+        photos: names of ``skimage.data`` photos.
+        extra_photos: more ``(name, uint8 RGB array)`` pairs (e.g. BSDS500 test photos).
     Returns:
         list of dicts per photo and model: size, lightness error, colourfulness of the result and truth.
     """
@@ -26,8 +38,8 @@ def photo_demo(models, out_path, photos=PHOTOS):
     colorizers = {title: load_colorizer(model) for title, model in models.items()}
     grays, columns, measures = [], {title: [] for title in models}, []
     originals = []
-    for name in photos:
-        original = load_photo(name)
+    named = [(name, load_photo(name)) for name in photos] + list(extra_photos)
+    for name, original in named:
         gray = np.rint(color.rgb_to_gray(original.astype(np.float32) / 255.0) * 255).astype(np.uint8)
         grays.append(gray.astype(np.float32) / 255.0)
         originals.append(original.astype(np.float32) / 255.0)
@@ -44,25 +56,27 @@ def photo_demo(models, out_path, photos=PHOTOS):
                 "CF": float(metrics.colourfulness_per_image(result[None].astype(np.float32) / 255.0)[0]),
                 "truth CF": float(metrics.colourfulness_per_image(original[None].astype(np.float32) / 255.0)[0]),
             })
-    figures.comparison_grid(grays, {**columns, "original": originals}, out_path, row_labels=list(photos), cell_inches=3.0)
+    figures.comparison_grid(grays, {**columns, "original": originals}, out_path,
+                            row_labels=[name for name, _ in named], cell_inches=3.0)
     return measures
 
 
 def working_size_sweep(model, sizes=(32, 64, 128, 256), photos=PHOTOS):
-    """Mean PSNR and colourfulness over ``photos`` for each working size, next to the gray baseline's PSNR."""
+    """Mean PSNR and colourfulness over ``photos`` (skimage names, or float RGB arrays) for each
+    working size, next to the gray baseline's PSNR."""
     from colorize_cnn import color, metrics
-    from colorize_cnn.colorize import colorize, load_colorizer
+    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.evaluate import colorize_photos
 
     colorizer = load_colorizer(model)
-    originals = [load_photo(name).astype(np.float32) / 255.0 for name in photos]
-    grays = [color.rgb_to_gray(original)[..., 0] for original in originals]
+    originals = [load_photo(p).astype(np.float32) / 255.0 if isinstance(p, str) else p for p in photos]
     gray_psnr = np.mean([
-        metrics.psnr_per_image(color.gray_to_rgb(gray[..., None])[None], original[None])[0]
-        for gray, original in zip(grays, originals)
+        metrics.psnr_per_image(color.gray_to_rgb(color.rgb_to_gray(original))[None], original[None])[0]
+        for original in originals
     ])
     rows = []
     for size in sizes:
-        results = [colorize(gray, colorizer, working_size=size) for gray in grays]
+        results = colorize_photos(colorizer, originals, working_size=size)
         rows.append({
             "working size": size,
             "PSNR (dB)": float(np.mean([metrics.psnr_per_image(r[None], o[None])[0] for r, o in zip(results, originals)])),
@@ -70,3 +84,121 @@ def working_size_sweep(model, sizes=(32, 64, 128, 256), photos=PHOTOS):
             "CF": float(np.mean([metrics.colourfulness_per_image(r[None])[0] for r in results])),
         })
     return rows
+
+
+# --- the photo evaluation --------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class PhotoReportConfig:
+    models: tuple  # ((title, model name or .keras path), ...), in the README's order
+    figure_photos: tuple = PHOTOS  # skimage.data photos in the figure
+    figure_test_photos: tuple = ()  # BSDS500 test file names in the figure (fixed, chosen once)
+    frontier_images: int = 1000  # class-balanced Tiny ImageNet val images for the frontier
+
+
+SUMMARY_COLUMNS = {
+    "psnr": "PSNR (dB)", "ssim": "SSIM", "auc": "AuC (%)", "auc_rebalanced": "AuC rebal. (%)",
+    "colourfulness": "CF", "colourfulness_ratio": "CF / truth CF", "delta_colourfulness": "delta-CF",
+}
+
+
+def main(config, argv=None):
+    from colorize_cnn.errors import report_errors
+
+    parser = argparse.ArgumentParser(description="Evaluate every model on whole photographs at their own size "
+                                     "against the gray baseline; choose each model's vividness on validation "
+                                     "photos; write tables, per-image results, the frontier and the photo figure.")
+    parser.add_argument("--tiny-imagenet", type=Path, required=True, metavar="PATH",
+                        help="tiny-imagenet-200.zip or its folder (val split for reporting, training prior)")
+    parser.add_argument("--bsds500", type=Path, required=True, metavar="PATH",
+                        help="BSDS500 folder with val/ (choices) and test/ (reporting) photos")
+    parser.add_argument("--out", type=Path, default=Path("README-assets"), help="default: %(default)s")
+    parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
+    args = parser.parse_args(argv)
+    with report_errors() as status:
+        photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit)
+    return status.code
+
+
+def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
+    """Runs the photo evaluation; returns the summary dict it also writes to ``out_dir/photo-results.json``."""
+    from colorize_cnn import color, evaluate, figures, heads
+    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.compare import markdown_table, write_csv, write_text
+    from colorize_cnn.data import balanced_subset, load_dataset, training_ab_prior
+    from colorize_cnn.files import write_json
+
+    out_dir = Path(out_dir)
+    tiny = load_dataset("tiny_imagenet", tiny_imagenet, limit=limit)
+    prior = training_ab_prior(tiny)  # the photo training set's ab-bin frequencies, for the rebalanced AuC
+    val_names, val_photos = evaluate.load_photos(Path(bsds500) / "val", limit)
+    test_names, test_photos = evaluate.load_photos(Path(bsds500) / "test", limit)
+    frontier_pick = balanced_subset(tiny.test.labels, min(config.frontier_images, len(tiny.test)))
+    tiny_frontier_rgb = list(tiny.test.rgb[frontier_pick])
+    sets = {
+        f"BSDS500 val ({len(val_photos)} photos, choices)": val_photos,
+        f"BSDS500 test ({len(test_photos)} photos)": test_photos,
+        f"Tiny ImageNet val ({len(frontier_pick)} images)": tiny_frontier_rgb,
+    }
+    val_key, test_key, tiny_key = sets
+    baselines = {key: evaluate.gray_baseline(photos, prior) for key, photos in sets.items()}
+    summary = {"tiny_imagenet": tiny.name, "prior": f"ab bins of 5,000 {tiny.name} training images",
+               "gray baseline": baselines, "models": {}}
+    colorizers, per_image_rows = {}, []
+    for title, model in config.models:
+        started = time.perf_counter()
+        colorizer = load_colorizer(model)
+        fronts = {key: evaluate.frontier(colorizer, photos, prior) for key, photos in sets.items()}
+        scores = {str(point["vividness"]): point for point in fronts[val_key]}
+        vividness = evaluate.pick_vividness(scores, baselines[val_key]["psnr"])
+        colorizers[title] = dataclasses.replace(colorizer, vividness=vividness)
+        tiny_all = heads.predict_rgb(colorizer.model, tiny.test.gray, vividness)
+        tiny_values = evaluate.photo_metrics(list(tiny_all), list(tiny.test.rgb), prior)
+        test_predicted = evaluate.colorize_photos(colorizers[title], test_photos)
+        test_values = evaluate.photo_metrics(test_predicted, test_photos, prior)
+        for name, index in zip(test_names, range(len(test_names))):
+            per_image_rows.append({"set": "BSDS500 test", "photo": name, "model": title, "vividness": vividness,
+                                   **{label: float(test_values[key][index]) for key, label in SUMMARY_COLUMNS.items()
+                                      if key in test_values}})
+        summary["models"][title] = {
+            "model": str(model), "vividness": vividness, "frontiers": fronts,
+            "bsds500_test": evaluate.summarise(test_values), "tiny_imagenet_val": evaluate.summarise(tiny_values),
+        }
+        print(f"  {title}: vividness {vividness} chosen on BSDS500 val; {time.perf_counter() - started:.0f} s")
+    summary["tiny_imagenet_val_gray"] = evaluate.gray_baseline(list(tiny.test.rgb), prior)
+    tables = []
+    for label, key, gray in ((f"BSDS500 test, {len(test_photos)} whole photos at their own size", "bsds500_test",
+                              baselines[test_key]),
+                             (f"{tiny.name} val, {len(tiny.test)} images (64 x 64)", "tiny_imagenet_val",
+                              summary["tiny_imagenet_val_gray"])):
+        rows = [_summary_row("gray baseline", "", gray)]
+        rows += [_summary_row(title, result["vividness"], result[key]) for title, result in summary["models"].items()]
+        tables.append(f"### {label}\n\n" + markdown_table(rows))
+        write_csv(rows, out_dir / f"photo-results-{key.replace('_', '-')}.csv")
+    header = ("Produced by experiments/photos.py. Vividness chosen per model on BSDS500 val (the most vivid "
+              "setting whose mean PSNR is at least the gray baseline's); truth CF in the CF / truth CF column's "
+              "denominator.\n\n")
+    write_text(header + "\n".join(tables), out_dir / "photo-results.md")
+    write_csv(per_image_rows, out_dir / "photo-results-per-image.csv")
+    write_json(summary, out_dir / "photo-results.json")
+    figures.frontier_plot(
+        {key: {title: result["frontiers"][key] for title, result in summary["models"].items()}
+         for key in (test_key, tiny_key)},
+        {key: baselines[key] for key in (test_key, tiny_key)},
+        out_dir / "photo-frontier.png",
+    )
+    extra = [(name, (photo * 255).round().astype(np.uint8)) for name, photo in zip(test_names, test_photos)
+             if name in config.figure_test_photos]
+    rows = photo_demo(colorizers, out_dir / "photos.png", config.figure_photos, extra)
+    sweep = working_size_sweep(colorizers[config.models[0][0]], sizes=(32, 64, 128), photos=val_photos)
+    write_text("Produced by experiments/photos.py\n\n" + markdown_table(rows)
+               + f"\n{config.models[0][0]} at other working sizes (mean over BSDS500 val, {len(val_photos)} photos):\n\n"
+               + markdown_table(sweep), out_dir / "photos.md")
+    print("\n".join(tables))
+    return summary
+
+
+def _summary_row(title, vividness, values):
+    return {"model": title, "vividness": vividness,
+            **{label: values[key] for key, label in SUMMARY_COLUMNS.items()},
+            "truth CF": values["truth_colourfulness"]}

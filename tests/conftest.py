@@ -3,6 +3,7 @@
 import os
 import pickle
 import tarfile
+import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -79,3 +80,52 @@ def tiny_unet_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "tiny_unet.keras"
     build_model("unet_regression", base_filters=4).save(path)
     return path
+
+
+WNIDS = ("n01443537", "n01629819")
+
+
+def _jpeg_bytes(image, mode="RGB"):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).convert(mode).resize((64, 64)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def tiny_imagenet_zip(tmp_path_factory):
+    """tiny-imagenet-200.zip's layout: 2 classes x 6 training images (one of them gray), 4 val images."""
+    path = tmp_path_factory.mktemp("tiny") / "tiny-imagenet-200.zip"
+    images = make_images(16, seed=7)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tiny-imagenet-200/wnids.txt", "\n".join(WNIDS) + "\n")
+        archive.writestr("tiny-imagenet-200/words.txt", "")
+        for index in range(12):
+            wnid = WNIDS[index % 2]
+            mode = "L" if index == 11 else "RGB"
+            archive.writestr(f"tiny-imagenet-200/train/{wnid}/images/{wnid}_{index}.JPEG", _jpeg_bytes(images[index], mode))
+        lines = []
+        for index in range(4):
+            archive.writestr(f"tiny-imagenet-200/val/images/val_{index}.JPEG", _jpeg_bytes(images[12 + index]))
+            lines.append(f"val_{index}.JPEG\t{WNIDS[index % 2]}\t0\t0\t63\t63")
+        archive.writestr("tiny-imagenet-200/val/val_annotations.txt", "\n".join(lines) + "\n")
+    return path
+
+
+
+
+@pytest.fixture(scope="session")
+def bsds_folder(tmp_path_factory):
+    """val/ and test/ with a few whole colour photos of 481 x 321 and 321 x 481, as BSDS500."""
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("bsds500")
+    for split, count in (("val", 3), ("test", 4)):
+        (root / split).mkdir()
+        for index, image in enumerate(make_images(count, seed=50 + count)):
+            size = (481, 321) if index % 2 else (321, 481)
+            Image.fromarray(image).resize(size).save(root / split / f"{1000 + index}.jpg", quality=90)
+    return root

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = sorted(p for p in (REPO / "experiments").glob("*.py") if p.name not in ("compare.py", "photos.py"))
+# the CIFAR-10 experiments (unet_photo trains on a photo data set; compare and photos train nothing)
+SCRIPTS = sorted(p for p in (REPO / "experiments").glob("*.py")
+                 if p.name not in ("compare.py", "photos.py", "unet_photo.py"))
 
 
 def run_script(script, *args, env_extra=None):
@@ -98,3 +100,30 @@ def test_compare_without_trained_models_says_so(cifar_batches, tmp_path):
                         "--out", tmp_path / "out")
     assert result.returncode == 1
     assert "no trained models" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_photo_experiment_trains_on_photos_and_resumes_a_finished_run(tiny_imagenet_zip, tmp_path):
+    out = tmp_path / "unet_photo"
+    args = ("--data", tiny_imagenet_zip, "--epochs", 2, "--batch-size", 4, "--base-filters-not-an-option", 0)
+    result = run_script(REPO / "experiments" / "unet_photo.py", *args[:6], "--out", out, "--validation-images", 4)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["dataset"] == "Tiny ImageNet (subset)" and report["train_images"] == 11
+    assert report["output"] == "two_heads" and 0.0 <= report["decoding"]["vividness"] <= 1.0
+    assert json.loads((out / "model.json").read_text())["vividness"] == report["decoding"]["vividness"]
+    # a second run of a finished training (say, killed while evaluating) trains nothing again
+    again = run_script(REPO / "experiments" / "unet_photo.py", *args[:6], "--out", out, "--validation-images", 4)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Epoch 1/2" not in again.stdout
+
+
+@pytest.mark.slow
+def test_every_training_knob_is_an_option():
+    result = run_script(REPO / "experiments" / "unet_photo.py", "--help")
+    for option in ("--epochs", "--batch-size", "--learning-rate", "--learning-rate-schedule", "--rebalance-mix",
+                   "--jit-compile", "--steps-per-execution", "--progress-vividness", "--validation-images", "--seed"):
+        assert option in result.stdout, option
+    bad = run_script(REPO / "experiments" / "unet_photo.py", "--data", "x", "--learning-rate-schedule", "linear")
+    assert bad.returncode == 1 and "learning_rate_schedule must be one of" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,93 @@
+"""Photo data sets: Tiny ImageNet in the official zip's layout, and a folder of the user's photos."""
+
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorize_cnn.data import DataSourceError, PhotoSet, load_dataset, photo_batches, training_ab_prior
+from tests.conftest import WNIDS, make_images
+
+
+def test_tiny_imagenet_reads_the_official_zip_and_skips_gray_files(tiny_imagenet_zip):
+    dataset = load_dataset("tiny_imagenet", tiny_imagenet_zip)
+    assert isinstance(dataset, PhotoSet) and dataset.crop_size == 64
+    assert len(dataset.train_images) == 11 and dataset.skipped_gray == 1
+    assert dataset.test.rgb.shape == (4, 64, 64, 3) and dataset.test.gray.shape == (4, 64, 64, 1)
+    assert list(dataset.test.labels) == [0, 1, 0, 1] and dataset.class_names == WNIDS
+
+
+def test_tiny_imagenet_reads_the_extracted_folder_too(tiny_imagenet_zip, tmp_path):
+    with zipfile.ZipFile(tiny_imagenet_zip) as archive:
+        archive.extractall(tmp_path)
+    from_folder = load_dataset("tiny_imagenet", tmp_path)
+    from_zip = load_dataset("tiny_imagenet", tiny_imagenet_zip)
+    assert from_folder.train_images == from_zip.train_images
+    np.testing.assert_array_equal(from_folder.test.rgb, from_zip.test.rgb)
+
+
+@pytest.mark.parametrize("bad", ["missing.zip", "not-a-zip.zip", "empty-folder"])
+def test_tiny_imagenet_refuses_what_it_cannot_read(tmp_path, bad):
+    (tmp_path / "not-a-zip.zip").write_bytes(b"nope")
+    (tmp_path / "empty-folder").mkdir()
+    with pytest.raises(DataSourceError, match="tiny-imagenet|does not exist|wnids"):
+        load_dataset("tiny_imagenet", tmp_path / bad)
+
+
+def test_unknown_data_set_names_the_known_ones():
+    with pytest.raises(DataSourceError, match="unknown data set 'imagenet'.*cifar10.*tiny_imagenet"):
+        load_dataset("imagenet")
+
+
+def test_photo_batches_crop_flip_and_compute_targets(tiny_imagenet_zip):
+    dataset = load_dataset("tiny_imagenet", tiny_imagenet_zip)
+
+    def targets(rgb):
+        return rgb[..., :1], {"mean": rgb.mean(axis=(1, 2, 3))}
+
+    batches = photo_batches(dataset.train_images, 32, batch_size=4, targets=targets, shuffle=True, augment=True)
+    gray, target = next(iter(batches))
+    assert gray.shape == (4, 32, 32, 1) and target["mean"].shape == (4,)
+    rgb = next(iter(photo_batches(dataset.train_images, 64, batch_size=11)))
+    assert rgb.shape == (11, 64, 64, 3) and 0.0 <= float(np.min(rgb)) and float(np.max(rgb)) <= 1.0
+    prior = training_ab_prior(dataset)
+    assert prior.shape == (484,) and abs(prior.sum() - 1) < 1e-9
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    """40 colour photos of several sizes and formats in nested folders, 2 gray ones, 1 broken file."""
+    root = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(3)
+    for index in range(40):
+        height, width = rng.integers(40, 120, size=2)
+        image = np.asarray(Image.fromarray(make_images(1, seed=index)[0]).resize((int(width), int(height))))
+        folder = root / ("holiday" if index % 3 else "garden/2024")
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = (".jpg", ".png", ".webp", ".tif")[index % 4]
+        Image.fromarray(image).save(folder / f"photo{index}{suffix}")
+    Image.fromarray(make_images(1, seed=99)[0]).convert("L").save(root / "gray.png")
+    Image.fromarray(np.repeat(make_images(1, seed=98)[0][..., :1], 3, axis=-1)).save(root / "gray-rgb.jpg")
+    (root / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    return root
+
+
+def test_photo_folder_splits_by_path_skips_gray_and_broken_files(photo_folder, capsys):
+    dataset = load_dataset("photo_folder", photo_folder)
+    assert dataset.skipped_gray == 2 and "broken.jpg" in capsys.readouterr().out
+    assert len(dataset.train_images) + len(dataset.test_photos) == 40
+    assert not set(dataset.train_images) & set(dataset.test_photos) and dataset.test_photos
+    assert dataset.test.rgb.shape == (len(dataset.test_photos), 64, 64, 3)
+    again = load_dataset("photo_folder", photo_folder)
+    assert again.test_photos == dataset.test_photos  # the split is fixed
+    batch = next(iter(photo_batches(dataset.train_images, 48, batch_size=8, shuffle=True, augment=True)))
+    assert batch.shape == (8, 48, 48, 3)
+
+
+def test_photo_folder_without_colour_photos_is_refused(tmp_path):
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "gray.png")
+    with pytest.raises(DataSourceError, match="no colour photos.*1 gray"):
+        load_dataset("photo_folder", tmp_path)
+    with pytest.raises(DataSourceError, match="does not exist"):
+        load_dataset("photo_folder", tmp_path / "nowhere")
