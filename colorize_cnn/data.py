@@ -481,7 +481,7 @@ def load_photo_folder(data_dir, limit=None, seed=0, crop_size=PHOTO_CROP_SIZE):
     if not train or not test:
         raise DataSourceError(f"{root} has {len(photos)} colour photos; at least two are needed, and "
                               f"{VALIDATION_PERCENT}% of the files are held out for validation: add photos.")
-    crops = np.concatenate([batch.numpy() for batch in photo_batches(test, crop_size, batch_size=256)])
+    crops = np.stack([_centre_crop(path, crop_size) for path in test]).astype(np.float32) / 255.0
     return PhotoSet(
         name=f"photo folder {root.name}", source=str(root), train_images=tuple(train), crop_size=crop_size,
         test=Split(gray=rgb_to_gray(crops), rgb=crops, labels=np.zeros(len(crops), dtype=np.int64)),
@@ -517,17 +517,41 @@ def _numpy_targets(targets, crop_size):
     return wrapped
 
 
+def decoded_training_sample(dataset, count, seed=0):
+    """``count`` training images of a data set, picked at random with ``seed``, as float32 RGB
+    ``(count, S, S, 3)`` in [0, 1]: photo sets' images decoded with Pillow and cut to their centre
+    crop (no TensorFlow, so it also runs on other Keras backends)."""
+    if not isinstance(dataset, PhotoSet):
+        chosen = balanced_subset(dataset.train.labels, min(count, len(dataset.train)), seed)
+        return dataset.train.rgb[chosen]
+    chosen = np.sort(np.random.default_rng(seed).permutation(len(dataset.train_images))[:count])
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        images = list(pool.map(lambda i: _centre_crop(dataset.train_images[i], dataset.crop_size), chosen))
+    return np.stack(images).astype(np.float32) / 255.0
+
+
+def _centre_crop(image, crop_size):
+    """An encoded image or path -> uint8 RGB, scaled so its shorter side is ``crop_size``, centre crop."""
+    from PIL import Image
+
+    rgb = _decode_uint8(image) if isinstance(image, bytes) else _decode_with_pillow(image)
+    height, width = rgb.shape[:2]
+    scale = min(1.0, crop_size / min(height, width))
+    if scale < 1.0:
+        size = (max(crop_size, round(width * scale)), max(crop_size, round(height * scale)))
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
+        height, width = rgb.shape[:2]
+    top, left = max(0, (height - crop_size) // 2), max(0, (width - crop_size) // 2)
+    rgb = rgb[top:top + crop_size, left:left + crop_size]
+    return np.pad(rgb, [(0, crop_size - rgb.shape[0]), (0, crop_size - rgb.shape[1]), (0, 0)], mode="edge")
+
+
 def training_ab_prior(dataset, sample=5000, seed=0):
     """Frequency of each ab bin over a data set's training images (all of them for in-memory
-    splits, a fixed sample of ``sample`` for photo sets): ``color.ab_bin_prior``."""
+    splits, a fixed sample of ``sample`` centre crops for photo sets): ``color.ab_bin_prior``."""
     from colorize_cnn.color import ab_bin_prior, rgb_to_lab
 
-    if isinstance(dataset, PhotoSet):
-        chosen = np.random.default_rng(seed).permutation(len(dataset.train_images))[:sample]
-        rgb = next(iter(photo_batches([dataset.train_images[i] for i in sorted(chosen)], dataset.crop_size,
-                                      batch_size=len(chosen)))).numpy()
-    else:
-        rgb = dataset.train.rgb
+    rgb = decoded_training_sample(dataset, sample, seed) if isinstance(dataset, PhotoSet) else dataset.train.rgb
     return ab_bin_prior(rgb_to_lab(rgb)[..., 1:])
 
 

@@ -50,35 +50,40 @@ def pick_vividness(scores, gray_psnr):
     return max(above_gray) if above_gray else float(max(scores, key=lambda v: scores[v]["psnr"]))
 
 
-def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES):
-    """Chooses a model's default vividness on ``count`` class-balanced **training** images (never
-    the test split): ``pick_vividness``. RGB models keep 0 (their table measures their own RGB).
+def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, limit=None):
+    """Chooses a model's default vividness (``pick_vividness``) on validation photos, never a test
+    split: whole photos at their own size from the folder ``photos`` if given (the command line's
+    path), else ``count`` training images of ``dataset``. RGB models keep 0: the results table
+    measures their own RGB.
 
     Returns:
         {"vividness": ..., "chosen_on": ..., "gray_psnr": ..., "truth_colourfulness": ..., "scores": {...}}
     """
-    from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches
+    from colorize_cnn.data import PhotoSet, decoded_training_sample, training_ab_prior
 
-    if heads.output_kind(model) == heads.RGB:
+    if heads.output_kind(heads.raw_model(model)) == heads.RGB:
         return {"vividness": 0.0, "chosen_on": "not chosen: the original models are measured on their own RGB"}
-    if isinstance(dataset, PhotoSet):
-        chosen = np.random.default_rng(seed).permutation(len(dataset.train_images))[:count]
-        rgb = next(iter(photo_batches([dataset.train_images[i] for i in sorted(chosen)], dataset.crop_size,
-                                      batch_size=len(chosen)))).numpy()
-        gray, where = color.rgb_to_gray(rgb), f"{len(rgb)} training images of {dataset.name} (centre crops)"
+    if photos is not None:
+        from colorize_cnn.colorize import load_colorizer
+
+        _, truths = load_photos(photos, limit)
+        points = frontier(load_colorizer(model), truths, training_ab_prior(dataset))
+        scores = {str(point["vividness"]): {"psnr": point["psnr"], "colourfulness": point["colourfulness"]}
+                  for point in points}
+        gray_psnr = float(np.mean([metrics.psnr_per_image(color.gray_to_rgb(color.rgb_to_gray(t))[None], t[None])[0]
+                                   for t in truths]))
+        truth_colourfulness = points[0]["truth_colourfulness"]
+        where = f"{len(truths)} whole photos in {photos} at their own size"
     else:
-        chosen = balanced_subset(dataset.train.labels, min(count, len(dataset.train)), seed)
-        gray, rgb = dataset.train.gray[chosen], dataset.train.rgb[chosen]
-        where = f"{len(chosen)} class-balanced training images of {dataset.name}"
-    gray_psnr = float(metrics.psnr_per_image(color.gray_to_rgb(gray), rgb).mean())
-    scores = vividness_scores(model, gray, rgb)
-    return {
-        "vividness": pick_vividness(scores, gray_psnr),
-        "chosen_on": where,
-        "gray_psnr": gray_psnr,
-        "truth_colourfulness": float(metrics.colourfulness_per_image(rgb).mean()),
-        "scores": scores,
-    }
+        rgb = decoded_training_sample(dataset, count, seed)
+        gray = color.rgb_to_gray(rgb)
+        scores = vividness_scores(model, gray, rgb)
+        gray_psnr = float(metrics.psnr_per_image(color.gray_to_rgb(gray), rgb).mean())
+        truth_colourfulness = float(metrics.colourfulness_per_image(rgb).mean())
+        where = f"{len(rgb)} training images of {dataset.name}" + (
+            " (centre crops)" if isinstance(dataset, PhotoSet) else ", class-balanced")
+    return {"vividness": pick_vividness(scores, gray_psnr), "chosen_on": where, "gray_psnr": gray_psnr,
+            "truth_colourfulness": truth_colourfulness, "scores": scores}
 
 
 def write_decoding(decoding, model_path):

@@ -59,6 +59,8 @@ def parse_args(config, argv):
                         "many images per split (a quick run; figures never go to README-assets)")
     parser.add_argument("--out", type=Path, help=f"run folder for the model, history, metrics and figures "
                         f"(default: runs/{config.name}, or runs/{config.name}-limit<N> with --limit)")
+    parser.add_argument("--choose-on", type=Path, metavar="FOLDER", help="validation photos (whole, any size) on "
+                        "which to choose the model's default vividness (default: 2,000 training images)")
     parser.add_argument("--assets", type=Path, default=Path("README-assets"), help="where a full run writes the "
                         "README's figures and metrics (default: %(default)s, relative to the current folder)")
     parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
@@ -82,15 +84,17 @@ def main(config, argv=None):
     out_dir = args.out or RUNS_DIR / (config.name + (f"-limit{args.limit}" if args.limit else ""))
     with report_errors() as status:
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
-        run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets)
+        run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets,
+            choice_photos=args.choose_on)
     return status.code
 
 
-def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None):
+def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice_photos=None):
     """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``.
 
     Figures and metrics also go to ``assets_dir`` (the README's) after a full run on the whole
-    data set (no ``limit``).
+    data set (no ``limit``). The model's default vividness is chosen on ``choice_photos`` (a folder
+    of validation photos) if given, else on training images, and saved beside the model.
     """
     from colorize_cnn import evaluate, heads
     from colorize_cnn.data import load_dataset
@@ -119,7 +123,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None):
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
     }
-    decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed)
+    decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed, photos=choice_photos)
     evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
     predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],
                                   own_rgb=heads.output_kind(model) == heads.RGB)

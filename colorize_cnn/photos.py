@@ -131,16 +131,15 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     out_dir = Path(out_dir)
     tiny = load_dataset("tiny_imagenet", tiny_imagenet, limit=limit)
     prior = training_ab_prior(tiny)  # the photo training set's ab-bin frequencies, for the rebalanced AuC
-    val_names, val_photos = evaluate.load_photos(Path(bsds500) / "val", limit)
+    _, val_photos = evaluate.load_photos(Path(bsds500) / "val", limit)
     test_names, test_photos = evaluate.load_photos(Path(bsds500) / "test", limit)
     frontier_pick = balanced_subset(tiny.test.labels, min(config.frontier_images, len(tiny.test)))
     tiny_frontier_rgb = list(tiny.test.rgb[frontier_pick])
     sets = {
-        f"BSDS500 val ({len(val_photos)} photos, choices)": val_photos,
         f"BSDS500 test ({len(test_photos)} photos)": test_photos,
         f"Tiny ImageNet val ({len(frontier_pick)} images)": tiny_frontier_rgb,
     }
-    val_key, test_key, tiny_key = sets
+    test_key, tiny_key = sets
     baselines = {key: evaluate.gray_baseline(photos, prior) for key, photos in sets.items()}
     summary = {"tiny_imagenet": tiny.name, "prior": f"ab bins of 5,000 {tiny.name} training images",
                "gray baseline": baselines, "models": {}}
@@ -148,9 +147,9 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     for title, model in config.models:
         started = time.perf_counter()
         colorizer = load_colorizer(model)
+        choice = evaluate.choose_vividness(colorizer.model, tiny, photos=Path(bsds500) / "val", limit=limit)
+        vividness = choice["vividness"]
         fronts = {key: evaluate.frontier(colorizer, photos, prior) for key, photos in sets.items()}
-        scores = {str(point["vividness"]): point for point in fronts[val_key]}
-        vividness = evaluate.pick_vividness(scores, baselines[val_key]["psnr"])
         colorizers[title] = dataclasses.replace(colorizer, vividness=vividness)
         tiny_all = heads.predict_rgb(colorizer.model, tiny.test.gray, vividness)
         tiny_values = evaluate.photo_metrics(list(tiny_all), list(tiny.test.rgb), prior)
@@ -161,7 +160,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
                                    **{label: float(test_values[key][index]) for key, label in SUMMARY_COLUMNS.items()
                                       if key in test_values}})
         summary["models"][title] = {
-            "model": str(model), "vividness": vividness, "frontiers": fronts,
+            "model": str(model), "vividness": vividness, "vividness_choice": choice, "frontiers": fronts,
             "bsds500_test": evaluate.summarise(test_values), "tiny_imagenet_val": evaluate.summarise(tiny_values),
         }
         print(f"  {title}: vividness {vividness} chosen on BSDS500 val; {time.perf_counter() - started:.0f} s")

@@ -141,6 +141,40 @@ def train(config, dataset, out_dir, verbose="auto"):
     return final, read_history(history_path)
 
 
+def train_on_arrays(config, rgb, verbose=0):
+    """Trains ``config.model_name`` on in-memory photos with Keras's own array input: no TensorFlow
+    (``train`` streams through tf.data), so it runs on any Keras backend, e.g. JAX on a GPU machine
+    (``experiments/photo_recipes.py``). Same model, targets, loss, optimizer and schedule as
+    ``train``; each epoch a random half of the images is flipped left-right. No checkpoints.
+
+    Args:
+        rgb: float32 ``(N, S, S, 3)`` in [0, 1].
+    Returns:
+        The trained model.
+    """
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config.model_name, **dict(config.model_kwargs))
+    kind, stride = heads.output_kind(model), heads.output_stride(model)
+    bin_weights = None
+    if kind in (heads.AB_BINS, heads.TWO_HEADS):
+        bin_weights = color.rebalancing_weights(color.ab_bin_prior(color.rgb_to_lab(rgb)[..., 1:]), config.rebalance_mix)
+    loss, loss_weights = heads.training_loss(kind, bin_weights)
+    gray, targets = color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, stride)
+    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, -(-len(rgb) // config.batch_size))),
+                  loss=loss, loss_weights=loss_weights, jit_compile=config.jit_compile,
+                  steps_per_execution=config.steps_per_execution)
+    rng = np.random.default_rng(config.seed)
+    for epoch in range(config.epochs):
+        flip = rng.random(len(rgb)) < 0.5
+
+        def flipped(array):
+            return np.where(flip.reshape(-1, *[1] * (array.ndim - 1)), array[:, :, ::-1], array)
+
+        model.fit(flipped(gray), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
+                  epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose)
+    return model
+
+
 def _learning_rate(config, steps_per_epoch):
     if config.learning_rate_schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch)

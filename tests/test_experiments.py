@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# the CIFAR-10 experiments (unet_photo trains on a photo data set; compare and photos train nothing)
+# the CIFAR-10 experiments: scripts with an ExperimentConfig on the default data set
 SCRIPTS = sorted(p for p in (REPO / "experiments").glob("*.py")
-                 if p.name not in ("compare.py", "photos.py", "unet_photo.py"))
+                 if "ExperimentConfig(" in p.read_text() and "dataset=" not in p.read_text())
 
 
 def run_script(script, *args, env_extra=None):
@@ -127,3 +127,14 @@ def test_every_training_knob_is_an_option():
     bad = run_script(REPO / "experiments" / "unet_photo.py", "--data", "x", "--learning-rate-schedule", "linear")
     assert bad.returncode == 1 and "learning_rate_schedule must be one of" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_recipe_comparison_runs_each_recipe_and_scores_it(tiny_imagenet_zip, bsds_folder, tmp_path):
+    out = tmp_path / "recipes.json"
+    result = run_script(REPO / "experiments" / "photo_recipes.py", "--data", tiny_imagenet_zip, "--bsds500-val",
+                        bsds_folder / "val", "--steps-of-images", 11, "--recipes", "reference", "milder", "--out", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads(out.read_text())["results"]
+    assert [r["recipe"] for r in results] == ["reference", "milder rebalancing (mix 0.8)"]
+    assert all(len(r["points"]) == 3 and r["epochs"] == 4 for r in results)
