@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install experiment test compare benchmark default-model
+.PHONY: install experiment test compare photos benchmark default-model
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ compare: install
 benchmark: install
 	$(BIN)/python benchmarks/train_throughput.py $(ARGS)
 
-# The bundled model (colorize_cnn/weights/default.keras) is the U-Net classification experiment's result:
+photos: install
+	$(BIN)/python experiments/photos.py --tiny-imagenet $(TINY) --bsds500 $(BSDS) $(ARGS)
+
+# The bundled default (colorize_cnn/weights/unet_photo.keras, and unet_photo.json: its vividness,
+# chosen on BSDS500 val) is the photo experiment's result. TINY and BSDS name the local data.
+TINY ?= ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip
+BSDS ?= ../shared/data/bsds500
 default-model: install
-	$(BIN)/python experiments/unet_classification.py $(ARGS)
-	mkdir -p colorize_cnn/weights
-	cp runs/unet_classification/model.keras colorize_cnn/weights/default.keras
+	$(BIN)/python experiments/unet_photo.py --data $(TINY) --choose-on $(BSDS)/val $(ARGS)
+	cp runs/unet_photo/model.keras colorize_cnn/weights/unet_photo.keras
+	cp runs/unet_photo/model.json colorize_cnn/weights/unet_photo.json

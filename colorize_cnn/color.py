@@ -23,6 +23,7 @@ AB_RANGE = 110.0
 AB_BIN_SIZE = 10.0
 AB_BINS_PER_AXIS = int(2 * AB_RANGE / AB_BIN_SIZE)  # 22
 NUM_AB_BINS = AB_BINS_PER_AXIS**2  # 484
+ZHANG_TEMPERATURE = 0.38  # Zhang et al. 2016's annealed-mean temperature for decoding ab bins
 
 
 def _as_float32(array):
@@ -85,7 +86,8 @@ def gray_to_lightness(gray):
         return table[gray.astype(np.int32) * 257]
     if gray.dtype == np.uint16:
         return table[gray]
-    return table[np.rint(np.clip(gray, 0.0, 1.0) * 65535).astype(np.int32)]
+    # float32 at least: float16 cannot hold 65535 (it would overflow to inf)
+    return table[np.rint(np.clip(gray.astype(np.float32, copy=False), 0.0, 1.0) * 65535).astype(np.int32)]
 
 
 def gray_to_rgb(gray):

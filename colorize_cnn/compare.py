@@ -27,6 +27,7 @@ class RunSummary:
     epochs: int
     batch_size: int
     history: dict
+    dataset: str  # what it was trained on: its curves are drawn only beside runs of the same data set
 
 
 def load_run(run_dir, title):
@@ -38,7 +39,7 @@ def load_run(run_dir, title):
     return RunSummary(
         name=run_dir.name, title=title, parameters=report["parameters"],
         train_minutes=report["train_wall_seconds"] / 60, epochs=report["epochs"], batch_size=report["batch_size"],
-        history=read_history(run_dir / HISTORY_FILE),
+        history=read_history(run_dir / HISTORY_FILE), dataset=report["dataset"],
     )
 
 
@@ -178,9 +179,11 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
         out_dir / "comparison-grid.png",
         row_labels=[dataset.class_names[dataset.test.labels[i]] for i in indices],
     )
-    figures.learning_curves({run.title: run.history for run in runs.values()}, out_dir / "learning-curves.png")
+    # learning curves and per-epoch test PSNR are on each run's own data set: keep those of this one
+    trained_here = {name: run for name, run in runs.items() if run.dataset == dataset.name}
+    figures.learning_curves({run.title: run.history for run in trained_here.values()}, out_dir / "learning-curves.png")
     figures.quality_against_minutes(
-        quality_curves(runs), out_dir / "quality-vs-minutes.png", "test PSNR (dB), 1,000 fixed test images",
+        quality_curves(trained_here), out_dir / "quality-vs-minutes.png", "test PSNR (dB), 1,000 fixed test images",
         baseline=float(np.mean(_psnr_of_baseline(dataset))),
     )
     print(markdown_table(rows))

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from colorize_cnn.color import rgb_to_gray
+from colorize_cnn.config import WORKING_SIZE
 from colorize_cnn.errors import UserError
-from colorize_cnn.images import INPUT_SUFFIXES
+from colorize_cnn.images import GRAY_TOLERANCE, INPUT_SUFFIXES
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SIZE = 32
@@ -270,6 +271,7 @@ def load_cifar10(data_dir=None, limit=None, seed=0):
 # tf.data pipeline, so a folder larger than memory trains too. Evaluation images are decoded once.
 
 TINY_IMAGENET_SIZE = 64
+_GRAY_CHECK_SIDE = 64  # a thumbnail this size tells a gray photo from a colour one
 TINY_IMAGENET_ROOT = "tiny-imagenet-200"
 
 
@@ -301,9 +303,9 @@ def _is_colour(encoded):
     with Image.open(io.BytesIO(encoded) if isinstance(encoded, bytes) else encoded) as image:
         if image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr"):
             return False
-        image.draft("RGB", (64, 64))  # JPEG: decode a small version only
-        rgb = np.asarray(image.convert("RGB").resize((64, 64)), dtype=np.int16)
-    return int(np.abs(np.diff(rgb, axis=-1)).max()) > 6
+        image.draft("RGB", (_GRAY_CHECK_SIDE, _GRAY_CHECK_SIDE))  # JPEG: decode a small version only
+        rgb = np.asarray(image.convert("RGB").resize((_GRAY_CHECK_SIDE, _GRAY_CHECK_SIDE)), dtype=np.int16)
+    return int(np.abs(np.diff(rgb, axis=-1)).max()) > GRAY_TOLERANCE
 
 
 def _decode_uint8(encoded):
@@ -434,7 +436,7 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, au
     return dataset.prefetch(2).with_options(options)
 
 
-PHOTO_CROP_SIZE = 64  # training crops of a photo folder: the colorizer's working size
+PHOTO_CROP_SIZE = WORKING_SIZE  # training crops of a photo folder: the size the colorizer works at
 VALIDATION_PERCENT = 10  # of a photo folder's files, picked by a hash of each file's path
 
 
@@ -452,8 +454,6 @@ def load_photo_folder(data_dir, limit=None, seed=0, crop_size=PHOTO_CROP_SIZE):
     photos in ``test_photos``, their centre crops in ``test``. Training photos are streamed by
     ``photo_batches``: scaled so the shorter side is ``crop_size``, cut at random, flipped.
     """
-    from colorize_cnn.images import INPUT_SUFFIXES
-
     if data_dir is None:
         raise DataSourceError("a photo folder data set needs --data PATH: a folder of colour photos.")
     root = Path(data_dir).expanduser()

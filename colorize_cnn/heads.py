@@ -32,7 +32,7 @@ from colorize_cnn import color
 from colorize_cnn.errors import BadArgumentError, UserError
 
 RGB, AB, AB_BINS, TWO_HEADS = "rgb", "ab", "ab_bins", "two_heads"
-VIVID_TEMPERATURE = 0.38  # Zhang et al. 2016's annealed-mean temperature: the vivid end of the control
+VIVID_TEMPERATURE = color.ZHANG_TEMPERATURE  # the vivid end of the control
 SAFE_TEMPERATURE = 1.0  # the plain mean of the predicted distribution
 REGRESSION_LOSS_WEIGHT = 0.02  # two heads: L1 in CIELAB units against cross-entropy in nats
 MAX_CHROMA_GAIN = 2.0  # ab and rgb models: chroma x (1 + vividness), vividness <= 1

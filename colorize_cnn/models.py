@@ -19,7 +19,7 @@ import math
 import keras
 from keras import layers, ops
 
-from colorize_cnn.color import AB_RANGE, NUM_AB_BINS, ab_bin_centers
+from colorize_cnn.color import AB_RANGE, NUM_AB_BINS, ZHANG_TEMPERATURE, ab_bin_centers
 
 CIFAR_SHAPE = (32, 32, 1)
 
@@ -121,10 +121,11 @@ class AnnealedMeanAB(layers.Layer):
     """Bin probabilities -> ab by the annealed mean of Zhang et al. 2016.
 
     ``temperature`` 1 is the mean of the distribution (desaturated), towards 0 its mode
-    (saturated but patchy); Zhang et al. use 0.38.
+    (saturated but patchy); Zhang et al. use 0.38. Models saved by earlier versions of the package
+    end in this layer; ``heads.raw_model`` takes it off, since decoding now belongs to ``heads``.
     """
 
-    def __init__(self, temperature=0.38, **kwargs):
+    def __init__(self, temperature=ZHANG_TEMPERATURE, **kwargs):
         super().__init__(**kwargs)
         if temperature <= 0:
             raise ValueError(f"temperature must be positive. Received: temperature={temperature}")
@@ -160,7 +161,7 @@ class RebalancedCrossEntropy(keras.losses.Loss):
         return {**super().get_config(), "bin_weights": self.bin_weights}
 
 
-def with_ab_decoding(classifier, temperature=0.38):
+def with_ab_decoding(classifier, temperature=ZHANG_TEMPERATURE):
     """Wraps a bin classifier into a gray -> ab model (weights shared, nothing trained)."""
     ab = AnnealedMeanAB(temperature, name="ab")(classifier.output)
     return keras.Model(classifier.input, ab, name=classifier.name)

@@ -22,6 +22,7 @@ CONFIG = CompareConfig(
         ("batchnorm_conv_flatten_dense", "batchnorm -> conv -> flatten -> dense"),
         ("unet_regression", "U-Net, L1 regression"),
         ("unet_classification", "U-Net, ab-bin classification"),
+        ("unet_photo", "U-Net, two heads, trained on Tiny ImageNet"),
     ),
 )
 

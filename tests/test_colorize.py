@@ -28,7 +28,7 @@ def test_any_size_keeps_size_and_lightness(shape, which, request):
     np.testing.assert_allclose(lightness, color.gray_to_lightness(gray.reshape(shape[:2])), atol=1.0)
 
 
-@pytest.mark.parametrize("dtype, top", [(np.uint16, 65535), (np.float32, 1.0), (np.float64, 1.0)])
+@pytest.mark.parametrize("dtype, top", [(np.uint16, 65535), (np.float16, 1.0), (np.float32, 1.0), (np.float64, 1.0)])
 def test_output_type_follows_input(unet, dtype, top):
     gray = (np.linspace(0.1, 0.9, 20 * 30).reshape(20, 30) * top).astype(dtype)
     rgb = colorize(gray, unet)
