@@ -57,6 +57,10 @@ class Cifar10:
     test: Split
     class_names: tuple = CLASS_NAMES
 
+    @property
+    def train_size(self):
+        return len(self.train)
+
 
 def _split_from_uint8(images, labels, limit, seed):
     images = np.asarray(images, dtype=np.uint8)
@@ -292,6 +296,10 @@ class PhotoSet:
     test_photos: tuple = ()
     skipped_gray: int = 0
     class_names: tuple = ()
+
+    @property
+    def train_size(self):
+        return len(self.train_images)
 
 
 def _is_colour(encoded):

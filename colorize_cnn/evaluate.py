@@ -5,6 +5,7 @@ Predictions come from ``heads.predict_rgb`` (batches at the model's own size) or
 """
 
 import json
+import os
 
 import numpy as np
 
@@ -128,7 +129,11 @@ def colorize_photos(colorizer, photos, vividness=None, working_size=None):
 
 def photo_metrics(predicted, truths, prior):
     """Every metric of ``metrics.per_image_metrics`` for photos of different sizes: dict of name -> (N,)."""
-    per_photo = [metrics.per_image_metrics(p[None], t[None], prior) for p, t in zip(predicted, truths)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # numpy and skimage release the GIL
+        per_photo = list(pool.map(lambda pair: metrics.per_image_metrics(pair[0][None], pair[1][None], prior),
+                                  zip(predicted, truths)))
     return {name: np.concatenate([values[name] for values in per_photo]) for name in per_photo[0]}
 
 

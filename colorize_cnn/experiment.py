@@ -6,11 +6,10 @@ TensorFlow is imported only once a run starts, so ``--help`` is fast.
 
 import argparse
 import dataclasses
-import time
 from pathlib import Path
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.files import MODEL_FILE, RUNS_DIR
+from colorize_cnn.files import METRICS_FILE, MODEL_FILE, RUNS_DIR
 
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
 
@@ -104,9 +103,9 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     out_dir = Path(out_dir or RUNS_DIR / config.name)
     dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
-    started = time.perf_counter()
     model, history = train(config.train, dataset, out_dir)
-    train_seconds = time.perf_counter() - started
+    # the epochs' own wall times (validation included), also right for a run resumed or finished before
+    train_seconds = sum(history.get("epoch_seconds", []))
     report = {
         "experiment": config.name,
         "model_name": config.train.model_name,
@@ -115,7 +114,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "output": heads.output_kind(model),
         "dataset": dataset.name,
         "data_source": dataset.source,
-        "train_images": len(dataset.train_images) if hasattr(dataset, "train_images") else len(dataset.train),
+        "train_images": dataset.train_size,
         "test_images": len(dataset.test),
         "epochs": config.train.epochs,
         "batch_size": config.train.batch_size,
@@ -129,7 +128,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
                                   own_rgb=heads.output_kind(model) == heads.RGB)
     results = evaluate.evaluate_predictions({"model": predicted}, dataset)
     report.update({"decoding": decoding, "model": results["model"], "gray_baseline": results[evaluate.BASELINE]})
-    write_json(report, out_dir / "metrics.json")
+    write_json(report, out_dir / METRICS_FILE)
     _write_figures(config, dataset, predicted, history, out_dir)
     full_run = limit is None and assets_dir is not None
     if full_run:
@@ -140,10 +139,9 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
 
 
 def dataset_sizes(dataset):
-    if hasattr(dataset, "train_images"):
-        return (f"{len(dataset.train_images)} training images (streamed), {len(dataset.test)} test images"
-                + (f", {dataset.skipped_gray} gray images skipped" if dataset.skipped_gray else ""))
-    return f"{len(dataset.train)} training, {len(dataset.test)} test images"
+    skipped = getattr(dataset, "skipped_gray", 0)
+    return (f"{dataset.train_size} training, {len(dataset.test)} test images"
+            + (f", {skipped} gray images skipped" if skipped else ""))
 
 
 def _write_figures(config, dataset, predicted, history, folder):
