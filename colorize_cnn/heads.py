@@ -183,7 +183,8 @@ def predict_ab(model, gray, vividness, batch_size=64):
     chunks = []
     for start in range(0, len(gray), batch_size):
         batch = np.asarray(gray[start:start + batch_size], dtype=np.float32)
-        outputs = model(batch, training=False)
+        # models saved by earlier versions take a list of one input
+        outputs = model([batch] if isinstance(model.input, list) else batch, training=False)
         outputs = {name: np.asarray(value) for name, value in outputs.items()} if isinstance(outputs, dict) \
             else np.asarray(outputs)
         chunks.append(decode_ab(outputs, kind, vividness, batch))

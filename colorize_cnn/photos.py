@@ -57,7 +57,7 @@ def photo_demo(models, out_path, photos=PHOTOS, extra_photos=()):
                 "truth CF": float(metrics.colourfulness_per_image(original[None].astype(np.float32) / 255.0)[0]),
             })
     figures.comparison_grid(grays, {**columns, "original": originals}, out_path,
-                            row_labels=[name for name, _ in named], cell_inches=3.0)
+                            row_labels=[name for name, _ in named], cell_inches=2.4)
     return measures
 
 

@@ -171,3 +171,19 @@ def test_module_entry_point_help_is_quick_and_clean():
         capture_output=True, text=True, timeout=60,
     )
     assert check.stdout.strip() == "False"
+
+
+def test_vividness_changes_the_colours_and_is_bounded(tmp_path, tiny_unet_file):
+    source = tmp_path / "in.png"
+    Image.fromarray(gradient()).save(source)
+    outputs = []
+    for vividness in ("0", "1"):
+        target = tmp_path / f"out-{vividness}.png"
+        assert main([str(source), "-o", str(target), "--model", str(tiny_unet_file), "--vividness", vividness]) == 0
+        outputs.append(np.asarray(Image.open(target), dtype=np.int16))
+    assert np.abs(outputs[0] - outputs[1]).max() > 0
+    for bad in (["--vividness", "1.5"], ["--working-size", "100000"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(source), "-o", str(tmp_path / "x.png"), *bad])
+        assert exit_info.value.code == 2
+    assert not (tmp_path / "x.png").exists()
