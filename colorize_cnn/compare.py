@@ -181,11 +181,13 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
     )
     # learning curves and per-epoch test PSNR are on each run's own data set: keep those of this one
     trained_here = {name: run for name, run in runs.items() if run.dataset == dataset.name}
-    figures.learning_curves({run.title: run.history for run in trained_here.values()}, out_dir / "learning-curves.png")
-    figures.quality_against_minutes(
-        quality_curves(trained_here), out_dir / "quality-vs-minutes.png", "test PSNR (dB), 1,000 fixed test images",
-        baseline=float(np.mean(_psnr_of_baseline(dataset))),
-    )
+    if trained_here:
+        figures.learning_curves({run.title: run.history for run in trained_here.values()},
+                                out_dir / "learning-curves.png")
+        figures.quality_against_minutes(
+            quality_curves(trained_here), out_dir / "quality-vs-minutes.png", "test PSNR (dB), 1,000 fixed test images",
+            baseline=float(np.mean(_psnr_of_baseline(dataset))),
+        )
     print(markdown_table(rows))
     print(f"wrote {out_dir}/results.md, results.csv, results-per-class.md and figures")
     return results

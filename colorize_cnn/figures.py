@@ -68,7 +68,7 @@ def learning_curves(histories, path, title="Learning curves"):
         epochs = np.arange(1, len(history["loss"]) + 1)
         axis.plot(epochs, history["loss"], marker="o", label="training")
         if "val_loss" in history:
-            axis.plot(epochs, history["val_loss"], marker="o", label="validation (test split)")
+            axis.plot(epochs, history["val_loss"], marker="o", label="validation (held-out images)")
         axis.set_title(name, fontsize=9)
         axis.set_xlabel("epoch")
         axis.set_ylabel("loss")
