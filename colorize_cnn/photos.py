@@ -122,7 +122,7 @@ def main(config, argv=None):
 
 def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     """Runs the photo evaluation; returns the summary dict it also writes to ``out_dir/photo-results.json``."""
-    from colorize_cnn import color, evaluate, figures, heads
+    from colorize_cnn import evaluate, figures, heads
     from colorize_cnn.colorize import load_colorizer
     from colorize_cnn.compare import markdown_table, write_csv, write_text
     from colorize_cnn.data import balanced_subset, load_dataset, training_ab_prior

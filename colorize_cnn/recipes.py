@@ -47,7 +47,7 @@ def compare_recipes(config, data, validation_photos, images=None, out=None):
     """Trains and scores every recipe; returns (and writes to ``out``) a list of result dicts."""
     import keras
 
-    from colorize_cnn import evaluate
+    from colorize_cnn import color, evaluate
     from colorize_cnn.colorize import load_colorizer
     from colorize_cnn.compare import markdown_table
     from colorize_cnn.data import decoded_training_sample, load_dataset
@@ -55,7 +55,7 @@ def compare_recipes(config, data, validation_photos, images=None, out=None):
 
     dataset = load_dataset("tiny_imagenet", data)
     rgb = decoded_training_sample(dataset, images or len(dataset.train_images), config.reference.seed)
-    prior = evaluate.color.ab_bin_prior(evaluate.color.rgb_to_lab(rgb[:5000])[..., 1:])
+    prior = color.ab_bin_prior(color.rgb_to_lab(rgb[:5000])[..., 1:])  # for the rebalanced AuC
     _, photos = evaluate.load_photos(validation_photos)
     gray = evaluate.gray_baseline(photos, prior)
     print(f"{len(rgb)} training images of {dataset.name}; {len(photos)} validation photos; Keras backend "

@@ -92,35 +92,21 @@ def train(config, dataset, out_dir, verbose="auto"):
     if not backup_dir.exists() and history_path.exists():
         history_path.unlink()  # a fresh run, not a resumed one
     write_json(recorded, config_path)
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config.model_name, **dict(config.model_kwargs))
-    kind, stride = heads.output_kind(model), heads.output_stride(model)
-    bin_weights = None
-    if kind in (heads.AB_BINS, heads.TWO_HEADS):
-        bin_weights = color.rebalancing_weights(training_ab_prior(dataset, seed=config.seed), config.rebalance_mix)
-    loss, loss_weights = heads.training_loss(kind, bin_weights)
+    model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
+                                          -(-dataset.train_size // config.batch_size))
     if isinstance(dataset, PhotoSet):
         def targets(rgb):
             return color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, stride)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets,
                                  shuffle=True, augment=True, seed=config.seed)
-        steps_per_epoch = -(-len(dataset.train_images) // config.batch_size)
     else:
         training = in_memory_batches(dataset.train.gray, heads.fit_targets(kind, dataset.train.rgb, stride),
                                      config.batch_size, shuffle=True, seed=config.seed)
-        steps_per_epoch = -(-len(dataset.train) // config.batch_size)
     test = dataset.test
     held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
     validation = in_memory_batches(test.gray[held_out], heads.fit_targets(kind, test.rgb[held_out], stride),
                                    batch_size=config.batch_size)
-    model.compile(
-        optimizer=keras.optimizers.Adam(_learning_rate(config, steps_per_epoch)),
-        loss=loss,
-        loss_weights=loss_weights,
-        jit_compile=config.jit_compile,
-        steps_per_execution=config.steps_per_execution,
-    )
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
     progress = balanced_subset(test.labels, min(PROGRESS_IMAGES, len(test)))
     model.fit(
@@ -152,17 +138,9 @@ def train_on_arrays(config, rgb, verbose=0):
     Returns:
         The trained model.
     """
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config.model_name, **dict(config.model_kwargs))
-    kind, stride = heads.output_kind(model), heads.output_stride(model)
-    bin_weights = None
-    if kind in (heads.AB_BINS, heads.TWO_HEADS):
-        bin_weights = color.rebalancing_weights(color.ab_bin_prior(color.rgb_to_lab(rgb)[..., 1:]), config.rebalance_mix)
-    loss, loss_weights = heads.training_loss(kind, bin_weights)
+    model, kind, stride = _compiled_model(config, lambda: color.ab_bin_prior(color.rgb_to_lab(rgb)[..., 1:]),
+                                          -(-len(rgb) // config.batch_size))
     gray, targets = color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, stride)
-    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, -(-len(rgb) // config.batch_size))),
-                  loss=loss, loss_weights=loss_weights, jit_compile=config.jit_compile,
-                  steps_per_execution=config.steps_per_execution)
     rng = np.random.default_rng(config.seed)
     for epoch in range(config.epochs):
         flip = rng.random(len(rgb)) < 0.5
@@ -173,6 +151,22 @@ def train_on_arrays(config, rgb, verbose=0):
         model.fit(flipped(gray), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
                   epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose)
     return model
+
+
+def _compiled_model(config, ab_prior, steps_per_epoch):
+    """The seeded, compiled model of ``config``; ``ab_prior()`` gives the training set's ab-bin
+    frequencies (computed only for bin classifiers). Returns (model, output kind, output stride)."""
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config.model_name, **dict(config.model_kwargs))
+    kind, stride = heads.output_kind(model), heads.output_stride(model)
+    bin_weights = None
+    if kind in (heads.AB_BINS, heads.TWO_HEADS):
+        bin_weights = color.rebalancing_weights(ab_prior(), config.rebalance_mix)
+    loss, loss_weights = heads.training_loss(kind, bin_weights)
+    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, steps_per_epoch)), loss=loss,
+                  loss_weights=loss_weights, jit_compile=config.jit_compile,
+                  steps_per_execution=config.steps_per_execution)
+    return model, kind, stride
 
 
 def _learning_rate(config, steps_per_epoch):

@@ -104,18 +104,21 @@ def test_compare_without_trained_models_says_so(cifar_batches, tmp_path):
 
 @pytest.mark.slow
 def test_photo_experiment_trains_on_photos_and_resumes_a_finished_run(tiny_imagenet_zip, tmp_path):
-    out = tmp_path / "unet_photo"
-    args = ("--data", tiny_imagenet_zip, "--epochs", 2, "--batch-size", 4, "--base-filters-not-an-option", 0)
-    result = run_script(REPO / "experiments" / "unet_photo.py", *args[:6], "--out", out, "--validation-images", 4)
+    before = assets_snapshot()
+    out, assets = tmp_path / "unet_photo", tmp_path / "assets"
+    args = ("--data", tiny_imagenet_zip, "--epochs", 2, "--batch-size", 4, "--assets", assets)
+    result = run_script(REPO / "experiments" / "unet_photo.py", *args, "--out", out, "--validation-images", 4)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((out / "metrics.json").read_text())
     assert report["dataset"] == "Tiny ImageNet (subset)" and report["train_images"] == 11
     assert report["output"] == "two_heads" and 0.0 <= report["decoding"]["vividness"] <= 1.0
     assert json.loads((out / "model.json").read_text())["vividness"] == report["decoding"]["vividness"]
     # a second run of a finished training (say, killed while evaluating) trains nothing again
-    again = run_script(REPO / "experiments" / "unet_photo.py", *args[:6], "--out", out, "--validation-images", 4)
+    again = run_script(REPO / "experiments" / "unet_photo.py", *args, "--out", out, "--validation-images", 4)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "Epoch 1/2" not in again.stdout
+    assert (assets / "unet-photo-metrics.json").is_file() and (assets / "unet-photo1.png").is_file()
+    assert assets_snapshot() == before, "a test must never touch README-assets"
 
 
 @pytest.mark.slow
