@@ -11,7 +11,7 @@ scikit-image's photos and four BSDS500 test photos) and photos.md.
 Run:   python experiments/photos.py --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            --bsds500 ../shared/data/bsds500
 Quick: add --limit 20 --out runs/photos-quick
-Time:  about 15 minutes on a 2-core CPU for three models.
+Time:  about 30 minutes on a 2-core CPU for three models.
 """
 
 import sys
