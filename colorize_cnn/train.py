@@ -118,7 +118,8 @@ def train(config, dataset, out_dir, verbose="auto"):
         callbacks=[
             EpochClock(test.gray[progress], test.rgb[progress], config.progress_vividness),
             keras.callbacks.CSVLogger(str(history_path), append=True),
-            keras.callbacks.BackupAndRestore(str(backup_dir)),
+            # kept until model.keras is saved: a kill between the end of fit and the save loses nothing
+            keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
         ],
     )
     final = keras.Model(model.input, model.output, name=model.name)  # no optimizer state

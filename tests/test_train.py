@@ -86,3 +86,23 @@ def test_in_memory_batches_keep_order_without_shuffle():
     batches = list(in_memory_batches(inputs, inputs, batch_size=4))
     assert len(batches[0]) == 2  # (inputs, targets)
     np.testing.assert_array_equal(np.concatenate([batch[0] for batch in batches]), inputs)
+
+
+def test_a_run_killed_after_training_but_before_saving_does_not_train_again(tiny_cifar, tmp_path, monkeypatch):
+    import colorize_cnn.train as train_module
+
+    config = TrainConfig(model_name="flatten_dense", epochs=2, batch_size=10)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "save_model", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train_module.train(config, tiny_cifar, tmp_path, verbose=0)
+    assert (tmp_path / "backup").exists() and not (tmp_path / MODEL_FILE).exists()
+    monkeypatch.undo()
+    _, history = train_module.train(config, tiny_cifar, tmp_path, verbose=0)
+    assert [int(e) for e in history["epoch"]] == [0, 1]  # restored after epoch 2: no epoch trained again
+    assert (tmp_path / MODEL_FILE).exists() and not (tmp_path / "backup").exists()
+    again, history_again = train_module.train(config, tiny_cifar, tmp_path, verbose=0)  # finished: nothing to do
+    assert history_again == history
