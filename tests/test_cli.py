@@ -173,15 +173,24 @@ def test_module_entry_point_help_is_quick_and_clean():
     assert check.stdout.strip() == "False"
 
 
-def test_vividness_changes_the_colours_and_is_bounded(tmp_path, tiny_unet_file):
+def test_vividness_changes_the_colours_and_is_bounded(tmp_path):
+    from colorize_cnn.models import build_model
+
+    model = build_model("unet_regression", base_filters=4)
+    kernel, bias = model.get_layer("ab_unit").get_weights()
+    model.get_layer("ab_unit").set_weights([kernel * 0, bias * 0 + 0.2])  # a colourful cast: ab = 110 tanh(0.2)
+    model_file = tmp_path / "colourful.keras"
+    model.save(model_file)
     source = tmp_path / "in.png"
     Image.fromarray(gradient()).save(source)
     outputs = []
     for vividness in ("0", "1"):
         target = tmp_path / f"out-{vividness}.png"
-        assert main([str(source), "-o", str(target), "--model", str(tiny_unet_file), "--vividness", vividness]) == 0
+        assert main([str(source), "-o", str(target), "--model", str(model_file), "--vividness", vividness]) == 0
         outputs.append(np.asarray(Image.open(target), dtype=np.int16))
     assert np.abs(outputs[0] - outputs[1]).max() > 0
+    chroma = [np.abs(np.diff(output, axis=-1)).mean() for output in outputs]
+    assert chroma[1] > 1.5 * chroma[0] > 0  # twice the chroma at vividness 1, up to the gamut
     for bad in (["--vividness", "1.5"], ["--working-size", "100000"]):
         with pytest.raises(SystemExit) as exit_info:
             main([str(source), "-o", str(tmp_path / "x.png"), *bad])
