@@ -67,10 +67,16 @@ def plan_jobs(inputs, output):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.working_size is not None and not 1 <= args.working_size <= MAX_WORKING_SIZE:
-        parser.error(f"--working-size must be from 1 to {MAX_WORKING_SIZE} pixels, got {args.working_size}")
-    if args.vividness is not None and not 0.0 <= args.vividness <= 1.0:
-        parser.error(f"--vividness must be from 0 to 1, got {args.vividness}")
+    from colorize_cnn.colorize import check_working_size
+    from colorize_cnn.errors import BadArgumentError
+    from colorize_cnn.heads import check_vividness
+
+    try:  # the API's own checks, reported as usage errors (exit 2)
+        check_working_size(WORKING_SIZE if args.working_size is None else args.working_size)
+        if args.vividness is not None:
+            check_vividness(args.vividness)
+    except BadArgumentError as error:
+        parser.error(str(error))
     jobs, errors = plan_jobs(args.inputs, args.output)
     for message in errors:
         print(f"colorize-cnn: error: {message}", file=sys.stderr)

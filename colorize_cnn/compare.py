@@ -138,12 +138,12 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
     from colorize_cnn.data import load_dataset
     from colorize_cnn.errors import BadArgumentError, UserError
     from colorize_cnn.evaluate import evaluate_predictions
-    from colorize_cnn.files import MODEL_FILE
+    from colorize_cnn.files import MODEL_FILE, README_ASSETS
     from colorize_cnn.heads import RGB, predict_rgb
 
     if out_dir is None and limit is not None:
         raise BadArgumentError("a --limit comparison must name --out, so it can never overwrite README-assets.")
-    out_dir = Path(out_dir or "README-assets")
+    out_dir = Path(out_dir or README_ASSETS)
     available = [(name, title) for name, title in config.runs if (Path(runs_dir) / name / MODEL_FILE).is_file()]
     missing = [name for name, _ in config.runs if (name, _) not in available]
     if not available:

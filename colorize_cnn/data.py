@@ -284,15 +284,16 @@ class PhotoSet:
     """A photo data set: encoded training images, decoded evaluation images.
 
     ``train_images``: encoded image files (bytes) or their paths (str), streamed through
-    ``photo_batches``. ``test``: a ``Split`` of the held-out images when they all have one size
-    (Tiny ImageNet val), else ``None`` and ``test_photos`` lists them (whole photos of any size).
+    ``photo_batches``. ``test``: a ``Split`` of the held-out images at ``crop_size`` (Tiny
+    ImageNet val as it is; a photo folder's centre crops); ``test_photos``: a photo folder's
+    held-out files, whole.
     """
 
     name: str
     source: str
     train_images: tuple
     crop_size: int
-    test: Split = None
+    test: Split
     test_photos: tuple = ()
     skipped_gray: int = 0
     class_names: tuple = ()
@@ -402,13 +403,13 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
     )
 
 
-def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, augment=False, seed=0):
+def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, seed=0):
     """A ``tf.data.Dataset`` of training batches from encoded images (bytes) or image paths.
 
-    Each image is decoded (bytes: by TensorFlow, JPEG, PNG, BMP, GIF; paths: by Pillow), scaled so that its shorter side is ``crop_size``
-    (never enlarged beyond it), and cut to a ``crop_size`` square: a random crop and a random
-    left-right flip when ``augment``, the centre otherwise. ``targets`` maps a float32 RGB batch
-    ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
+    Each image is decoded (bytes: by TensorFlow, JPEG, PNG, BMP, GIF; paths: by Pillow), scaled
+    so that its shorter side is ``crop_size`` (never enlarged beyond it), and cut to a random
+    ``crop_size`` square, flipped left-right at random (``_centre_crop`` is the deterministic crop,
+    for evaluation). ``targets`` maps a float32 RGB batch ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
     it the batches are the RGB images.
     """
     import tensorflow as tf
@@ -429,11 +430,8 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, au
         scale = tf.minimum(1.0, crop_size / tf.reduce_min(shape))
         size = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), crop_size)
         rgb = tf.image.resize(tf.cast(rgb, tf.float32) / 255.0, size, method="area", antialias=True)
-        if augment:
-            rgb = tf.image.random_crop(rgb, (crop_size, crop_size, 3), seed=seed)
-            rgb = tf.image.random_flip_left_right(rgb, seed=seed)
-        else:
-            rgb = tf.image.resize_with_crop_or_pad(rgb, crop_size, crop_size)
+        rgb = tf.image.random_crop(rgb, (crop_size, crop_size, 3), seed=seed)
+        rgb = tf.image.random_flip_left_right(rgb, seed=seed)
         return tf.clip_by_value(rgb, 0.0, 1.0)
 
     dataset = dataset.map(decode).batch(batch_size)

@@ -51,11 +51,12 @@ def pick_vividness(scores, gray_psnr):
     return max(above_gray) if above_gray else float(max(scores, key=lambda v: scores[v]["psnr"]))
 
 
-def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, limit=None):
-    """Chooses a model's default vividness (``pick_vividness``) on validation photos, never a test
-    split: whole photos at their own size from the folder ``photos`` if given (the command line's
-    path), else ``count`` training images of ``dataset``. RGB models keep 0: the results table
-    measures their own RGB.
+def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, prior=None):
+    """Chooses a model's default vividness (``pick_vividness``) on validation images, never a test
+    split: ``photos`` (whole validation photos, float RGB arrays of any size, colorized at their own
+    size as on the command line) if given, else ``count`` training images of ``dataset``. RGB
+    models keep 0: the results table measures their own RGB. ``prior``: the training set's ab-bin
+    frequencies (computed if not given).
 
     Returns:
         {"vividness": ..., "chosen_on": ..., "gray_psnr": ..., "truth_colourfulness": ..., "scores": {...}}
@@ -67,14 +68,14 @@ def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, l
     if photos is not None:
         from colorize_cnn.colorize import load_colorizer
 
-        _, truths = load_photos(photos, limit)
-        points = frontier(load_colorizer(model), truths, training_ab_prior(dataset))
+        prior = training_ab_prior(dataset) if prior is None else prior
+        points = frontier(values_by_vividness(load_colorizer(model), photos, prior))
         scores = {str(point["vividness"]): {"psnr": point["psnr"], "colourfulness": point["colourfulness"]}
                   for point in points}
         gray_psnr = float(np.mean([metrics.psnr_per_image(color.gray_to_rgb(color.rgb_to_gray(t))[None], t[None])[0]
-                                   for t in truths]))
+                                   for t in photos]))
         truth_colourfulness = points[0]["truth_colourfulness"]
-        where = f"{len(truths)} whole photos in {photos} at their own size"
+        where = f"{len(photos)} whole validation photos at their own size"
     else:
         rgb = decoded_training_sample(dataset, count, seed)
         gray = color.rgb_to_gray(rgb)
@@ -145,14 +146,15 @@ def summarise(values):
     return summary
 
 
-def frontier(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):
-    """Every metric across the vividness control, on photos colorized at their own size:
-    ``[{"vividness": v, "psnr": ..., "colourfulness_ratio": ..., ...}, ...]``."""
-    points = []
-    for vividness in candidates:
-        predicted = colorize_photos(colorizer, truths, vividness)
-        points.append({"vividness": vividness, **summarise(photo_metrics(predicted, truths, prior))})
-    return points
+def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):
+    """Per-photo metrics at each vividness, photos colorized at their own size: {v: {metric: (N,)}}."""
+    return {vividness: photo_metrics(colorize_photos(colorizer, truths, vividness), truths, prior)
+            for vividness in candidates}
+
+
+def frontier(values):
+    """The means of ``values_by_vividness``: ``[{"vividness": v, "psnr": ..., "colourfulness_ratio": ...}, ...]``."""
+    return [{"vividness": vividness, **summarise(per_photo)} for vividness, per_photo in values.items()]
 
 
 def gray_baseline(truths, prior):

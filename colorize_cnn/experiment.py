@@ -9,7 +9,7 @@ import dataclasses
 from pathlib import Path
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.files import METRICS_FILE, MODEL_FILE, RUNS_DIR
+from colorize_cnn.files import METRICS_FILE, MODEL_FILE, README_ASSETS, RUNS_DIR
 
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
 
@@ -60,7 +60,7 @@ def parse_args(config, argv):
                         f"(default: runs/{config.name}, or runs/{config.name}-limit<N> with --limit)")
     parser.add_argument("--choose-on", type=Path, metavar="FOLDER", help="validation photos (whole, any size) on "
                         "which to choose the model's default vividness (default: 2,000 training images)")
-    parser.add_argument("--assets", type=Path, default=Path("README-assets"), help="where a full run writes the "
+    parser.add_argument("--assets", type=Path, default=README_ASSETS, help="where a full run writes the "
                         "README's figures and metrics (default: %(default)s, relative to the current folder)")
     parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
     for field in dataclasses.fields(config.train):
@@ -122,7 +122,10 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
     }
-    decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed, photos=choice_photos)
+    photos = None if choice_photos is None else evaluate.load_photos(choice_photos)[1]
+    decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed, photos=photos)
+    if choice_photos is not None:
+        decoding["chosen_on"] = f"{len(photos)} whole photos in {choice_photos} at their own size"
     evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
     predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],
                                   own_rgb=heads.output_kind(model) == heads.RGB)

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 RUNS_DIR = Path("runs")
+README_ASSETS = Path("README-assets")  # where full runs write the README's figures (from a clone's root)
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
 CONFIG_FILE = "train_config.json"

@@ -2,7 +2,7 @@
 
 Whole photos go through ``colorize`` at their own size, as on the command line; Tiny ImageNet val
 (64 x 64, the working size) goes through ``heads.predict_rgb`` in batches, which is the same path
-(``tests/test_evaluate.py`` checks that both give the same pixels).
+(``tests/test_heads.py`` checks that both give the same pixels).
 """
 
 import argparse
@@ -104,6 +104,7 @@ SUMMARY_COLUMNS = {
 
 def main(config, argv=None):
     from colorize_cnn.errors import report_errors
+    from colorize_cnn.files import README_ASSETS
 
     parser = argparse.ArgumentParser(description="Evaluate every model on whole photographs at their own size "
                                      "against the gray baseline; choose each model's vividness on validation "
@@ -112,7 +113,7 @@ def main(config, argv=None):
                         help="tiny-imagenet-200.zip or its folder (val split for reporting, training prior)")
     parser.add_argument("--bsds500", type=Path, required=True, metavar="PATH",
                         help="BSDS500 folder with val/ (choices) and test/ (reporting) photos")
-    parser.add_argument("--out", type=Path, default=Path("README-assets"), help="default: %(default)s")
+    parser.add_argument("--out", type=Path, default=README_ASSETS, help="default: %(default)s")
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
     args = parser.parse_args(argv)
     with report_errors() as status:
@@ -147,14 +148,14 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     for title, model in config.models:
         started = time.perf_counter()
         colorizer = load_colorizer(model)
-        choice = evaluate.choose_vividness(colorizer.model, tiny, photos=Path(bsds500) / "val", limit=limit)
+        choice = evaluate.choose_vividness(colorizer.model, tiny, photos=val_photos, prior=prior)
         vividness = choice["vividness"]
-        fronts = {key: evaluate.frontier(colorizer, photos, prior) for key, photos in sets.items()}
+        values = {key: evaluate.values_by_vividness(colorizer, photos, prior) for key, photos in sets.items()}
+        fronts = {key: evaluate.frontier(by_vividness) for key, by_vividness in values.items()}
         colorizers[title] = dataclasses.replace(colorizer, vividness=vividness)
         tiny_all = heads.predict_rgb(colorizer.model, tiny.test.gray, vividness)
         tiny_values = evaluate.photo_metrics(list(tiny_all), list(tiny.test.rgb), prior)
-        test_predicted = evaluate.colorize_photos(colorizers[title], test_photos)
-        test_values = evaluate.photo_metrics(test_predicted, test_photos, prior)
+        test_values = values[test_key][vividness]  # the chosen setting is one of the frontier's
         for name, index in zip(test_names, range(len(test_names))):
             per_image_rows.append({"set": "BSDS500 test", "photo": name, "model": title, "vividness": vividness,
                                    **{label: float(test_values[key][index]) for key, label in SUMMARY_COLUMNS.items()

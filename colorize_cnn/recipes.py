@@ -68,7 +68,8 @@ def compare_recipes(config, data, validation_photos, images=None, out=None):
         started = time.perf_counter()
         model = train_on_arrays(train_config, rgb)
         seconds = time.perf_counter() - started
-        points = evaluate.frontier(load_colorizer(model), photos, prior, config.candidates)
+        values = evaluate.values_by_vividness(load_colorizer(model), photos, prior, config.candidates)
+        points = evaluate.frontier(values)
         vividness = evaluate.pick_vividness({str(p["vividness"]): p for p in points}, gray["psnr"])
         results.append({"recipe": name, "epochs": epochs, "images": len(rgb), "train_seconds": round(seconds, 1),
                         "parameters": model.count_params(), "chosen_vividness": vividness,

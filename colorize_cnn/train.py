@@ -99,7 +99,7 @@ def train(config, dataset, out_dir, verbose="auto"):
             return color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, stride)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets,
-                                 shuffle=True, augment=True, seed=config.seed)
+                                 shuffle=True, seed=config.seed)
     else:
         training = in_memory_batches(dataset.train.gray, heads.fit_targets(kind, dataset.train.rgb, stride),
                                      config.batch_size, shuffle=True, seed=config.seed)

@@ -46,7 +46,7 @@ def test_photo_batches_crop_flip_and_compute_targets(tiny_imagenet_zip):
     def targets(rgb):
         return rgb[..., :1], {"mean": rgb.mean(axis=(1, 2, 3))}
 
-    batches = photo_batches(dataset.train_images, 32, batch_size=4, targets=targets, shuffle=True, augment=True)
+    batches = photo_batches(dataset.train_images, 32, batch_size=4, targets=targets, shuffle=True)
     gray, target = next(iter(batches))
     assert gray.shape == (4, 32, 32, 1) and target["mean"].shape == (4,)
     rgb = next(iter(photo_batches(dataset.train_images, 64, batch_size=11)))
@@ -81,7 +81,7 @@ def test_photo_folder_splits_by_path_skips_gray_and_broken_files(photo_folder, c
     assert dataset.test.rgb.shape == (len(dataset.test_photos), 64, 64, 3)
     again = load_dataset("photo_folder", photo_folder)
     assert again.test_photos == dataset.test_photos  # the split is fixed
-    batch = next(iter(photo_batches(dataset.train_images, 48, batch_size=8, shuffle=True, augment=True)))
+    batch = next(iter(photo_batches(dataset.train_images, 48, batch_size=8, shuffle=True)))
     assert batch.shape == (8, 48, 48, 3)
 
 
