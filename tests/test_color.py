@@ -47,14 +47,59 @@ def test_prior_and_rebalancing_weights():
         color.rebalancing_weights(prior, mix=1.5)
 
 
+@pytest.mark.parametrize("upsampling", color.UPSAMPLING_METHODS)
 @pytest.mark.parametrize("height, width", [(1, 1), (5, 3), (40, 64)])
-def test_recombine_keeps_size_and_lightness(height, width):
+def test_recombine_keeps_size_and_lightness(height, width, upsampling, monkeypatch):
+    monkeypatch.setattr(color, "_CHUNK_PIXELS", 50)  # several bands of rows, even on small images
     rng = np.random.default_rng(1)
-    lightness = rng.uniform(20, 80, size=(height, width)).astype(np.float32)
-    ab = rng.uniform(-20, 20, size=(4, 4, 2)).astype(np.float32)
-    rgb = color.recombine(lightness, ab, chunk_rows=2)
+    lightness = rng.uniform(0, 100, size=(height, width)).astype(np.float32)
+    ab = rng.uniform(-100, 100, size=(4, 4, 2)).astype(np.float32)  # much of it out of gamut
+    rgb = color.recombine(lightness, ab, upsampling=upsampling)
     assert rgb.shape == (height, width, 3) and rgb.dtype == np.float32
-    np.testing.assert_allclose(color.rgb_to_lab(rgb)[..., 0], lightness, atol=0.5)
-    as_uint8 = color.recombine(lightness, ab, dtype=np.uint8)
-    assert as_uint8.dtype == np.uint8
-    np.testing.assert_allclose(as_uint8 / 255.0, rgb, atol=1 / 255)
+    assert rgb.min() >= 0.0 and rgb.max() <= 1.0
+    np.testing.assert_allclose(color.rgb_to_lab(rgb)[..., 0], lightness, atol=0.01)
+    for dtype, scale, tolerance in ((np.uint8, 255, 0.5), (np.uint16, 65535, 0.01)):
+        as_integers = color.recombine(lightness, ab, dtype=dtype, upsampling=upsampling)
+        assert as_integers.dtype == dtype
+        np.testing.assert_allclose(as_integers / scale, rgb, atol=0.6 / scale)  # rounding, + table steps
+        np.testing.assert_allclose(color.rgb_to_lab(as_integers / scale)[..., 0], lightness, atol=tolerance)
+
+
+def test_recombine_in_bands_equals_whole(monkeypatch):
+    rng = np.random.default_rng(2)
+    lightness = rng.uniform(0, 100, size=(37, 23)).astype(np.float32)
+    ab = rng.uniform(-40, 40, size=(5, 4, 2)).astype(np.float32)
+    whole = {method: color.recombine(lightness, ab, upsampling=method) for method in color.UPSAMPLING_METHODS}
+    monkeypatch.setattr(color, "_CHUNK_PIXELS", 23 * 3)
+    for method in color.UPSAMPLING_METHODS:
+        np.testing.assert_allclose(color.recombine(lightness, ab, upsampling=method), whole[method], atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Conversion from CIE-LAB")
+def test_lab_to_rgb_matches_scikit_image_inside_the_gamut():
+    from skimage import color as skcolor
+
+    rng = np.random.default_rng(3)
+    lab = np.stack([rng.uniform(0, 100, 5000), rng.uniform(-60, 60, 5000), rng.uniform(-60, 60, 5000)], -1)
+    reference = skcolor.lab2rgb(lab)
+    inside = ((reference > 0) & (reference < 1)).all(axis=-1)
+    assert inside.sum() > 1000
+    np.testing.assert_allclose(color.lab_to_rgb(lab)[inside], reference[inside], atol=1e-4)
+
+
+def test_joint_bilateral_upsampling_keeps_colour_on_its_side_of_an_edge():
+    # dark red left half, bright blue right half, the edge between chroma samples: bilinear
+    # upsampling mixes the two colours on both sides of it; the lightness-guided one does not
+    lightness = np.where(np.arange(90) < 50, 30.0, 80.0).astype(np.float32)[None, :].repeat(30, axis=0)
+    ab = np.where(lightness[..., None] < 50, np.float32([50, 30]), np.float32([-10, -50]))
+    small_ab = np.stack([color.resize_plane(ab[..., channel], 3, 9) for channel in (0, 1)], axis=-1)
+    errors = {}
+    for method in ("joint_bilateral", "bilinear"):
+        rgb = color.recombine(lightness, small_ab, upsampling=method)
+        errors[method] = np.abs(color.rgb_to_lab(rgb)[..., 1:] - ab)[:, 40:60].mean()
+    assert errors["joint_bilateral"] < 0.5 * errors["bilinear"]
+
+
+def test_recombine_refuses_an_unknown_upsampling():
+    with pytest.raises(ValueError, match="upsampling"):
+        color.recombine(np.zeros((4, 4), np.float32), np.zeros((2, 2, 2), np.float32), upsampling="nearest")
