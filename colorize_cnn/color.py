@@ -265,11 +265,12 @@ def _resized_rows(planes, height, width, resample):
     return rows
 
 
-def chroma_upsampler(lightness, ab, method=DEFAULT_UPSAMPLING):
+def chroma_upsampler(lightness, ab, method=DEFAULT_UPSAMPLING, sigma=BILATERAL_SIGMA):
     """``rows(start, stop) -> (a, b)``: chroma ``(h, w, 2)`` brought to the size of ``lightness``
     ``(H, W)``, a band of rows at a time, by one of ``UPSAMPLING_METHODS``:
 
-    * "joint_bilateral": bilinear weights times lightness similarity (``_joint_bilateral``);
+    * "joint_bilateral": bilinear weights times lightness similarity (``_joint_bilateral``; ``sigma``
+      in L units, the default chosen on BSDS500 val);
     * "bilinear", "bicubic": Pillow's resampling, blind to edges;
     * "guided": the fast guided filter (``guided_coefficients``), chroma a local linear
       function of the full-resolution lightness.
@@ -283,7 +284,7 @@ def chroma_upsampler(lightness, ab, method=DEFAULT_UPSAMPLING):
     if ab.shape[:2] == (height, width):
         return lambda start, stop: (ab[start:stop, :, 0], ab[start:stop, :, 1])
     if method == "joint_bilateral":
-        return _joint_bilateral(lightness, ab, BILATERAL_SIGMA)
+        return _joint_bilateral(lightness, ab, sigma)
     if method == "guided":
         slopes, intercepts = guided_coefficients(resize_plane(lightness, *ab.shape[:2]), ab)
         coefficients = _resized_rows([*np.moveaxis(slopes, -1, 0), *np.moveaxis(intercepts, -1, 0)],

@@ -160,3 +160,53 @@ def frontier(values):
 def gray_baseline(truths, prior):
     """The gray baseline (true L, a = b = 0) of photos of any sizes, every metric."""
     return summarise(photo_metrics([color.gray_to_rgb(color.rgb_to_gray(t)) for t in truths], truths, prior))
+
+
+# --- chroma upsampling, apart from any model ---------------------------------------------------
+
+UPSAMPLING_CHROMA_SIDE = 32  # the default model's chroma grid: working size 64 at output stride 2
+
+
+def edge_band(lightness, width=2):
+    """Pixels within ``width`` of a lightness edge (Canny, sigma 2): where chroma bleeds show."""
+    from skimage import feature, morphology
+
+    return morphology.dilation(feature.canny(lightness, sigma=2.0), morphology.disk(width))
+
+
+def upsampling_errors(truths, methods=color.UPSAMPLING_METHODS, sigmas=(color.BILATERAL_SIGMA,),
+                      chroma_side=UPSAMPLING_CHROMA_SIDE):
+    """How well each chroma upsampling restores photos from their own shrunk chroma.
+
+    Each photo's true ab is shrunk (box filter) to a grid of longest side ``chroma_side``, brought
+    back to full size by each method (``color.chroma_upsampler``; "joint_bilateral" at each of
+    ``sigmas``) and joined to the true lightness. So no model is involved: what is lost is the
+    upsampling's. Returns ``{setting: {"psnr", "chroma_error", "edge_chroma_error": (N,) arrays}}``
+    with the gray baseline first; chroma errors are mean Euclidean ab distances to the truth, over
+    the whole photo and over ``edge_band`` (colour bleeding across edges).
+    """
+    settings = [(method, sigma) for method in methods for sigma in (sigmas if method == "joint_bilateral" else (None,))]
+    names = [method if sigma is None or len(sigmas) == 1 else f"{method} (sigma {sigma:g})" for method, sigma in settings]
+    values = {name: {"psnr": [], "chroma_error": [], "edge_chroma_error": []} for name in [BASELINE, *names]}
+
+    def record(name, rgb, ab, truth, true_ab, edges):
+        error = np.linalg.norm(ab - true_ab, axis=-1)
+        values[name]["psnr"].append(float(metrics.psnr_per_image(rgb[None], truth[None])[0]))
+        values[name]["chroma_error"].append(float(error.mean()))
+        values[name]["edge_chroma_error"].append(float(error[edges].mean()))
+
+    for truth in truths:
+        lab = color.rgb_to_lab(truth)
+        lightness, true_ab = lab[..., 0], lab[..., 1:]
+        height, width = lightness.shape
+        scale = min(1.0, chroma_side / max(height, width))
+        small_shape = max(1, round(height * scale)), max(1, round(width * scale))
+        small_ab = np.stack([color.resize_plane(true_ab[..., channel], *small_shape) for channel in (0, 1)], axis=-1)
+        edges = edge_band(lightness)
+        record(BASELINE, color.gray_to_rgb(color.rgb_to_gray(truth)), np.zeros_like(true_ab), truth, true_ab, edges)
+        for name, (method, sigma) in zip(names, settings):
+            kwargs = {} if sigma is None else {"sigma": sigma}
+            ab = np.stack(color.chroma_upsampler(lightness, small_ab, method, **kwargs)(0, height), axis=-1)
+            rgb = color.lab_to_rgb(np.concatenate([lightness[..., None], ab], axis=-1))
+            record(name, rgb, ab, truth, true_ab, edges)
+    return {name: {key: np.asarray(series) for key, series in measures.items()} for name, measures in values.items()}
