@@ -1,11 +1,24 @@
-"""Time and peak memory of colorizing one gray image as it grows: 0.25, 1, 4, 12 and 50 megapixels.
+"""Colorizing one photo as it grows (0.25 to 50 megapixels): time of each stage, peak memory, this
+machine's memory bandwidth beside them, folder throughput, and the command line's wall time.
 
-Each size runs in a fresh process, so its peak resident memory is its own; the table shows the
-peak above the process's level after loading the model and colorizing a small warm-up image
-(TensorFlow's own footprint), and the median time of several runs.
+The photo is scikit-image's astronaut (a real colour photograph that ships with scikit-image),
+resized to each size and saved as a colour JPEG. Each size runs in a fresh process, so its peak
+resident memory is its own. Per size, medians of ``--repeats`` runs, model loaded, of:
+
+* read: ``images.read_gray`` of the JPEG (decode + the colour-to-gray conversion);
+* predict: the network on the working-size copy (``Colorizer.predict_ab``);
+* upsample: the chroma brought to full size alone (``color.chroma_upsampler``, bands on every core);
+* recombine: ``color.recombine`` (upsampling + Lab -> sRGB + gamut, the way ``colorize`` runs it);
+* colorize: the whole ``colorize()`` call on the gray array; its peak memory above the process after
+  loading the model and a warm-up (TensorFlow's own footprint), in MB and bytes per pixel;
+* write: JPEG (quality 95) and PNG (zlib level 3, the default) of the result.
+
+"1 pass" is the time to stream a float32 plane and the uint8 RGB output once (7 bytes a pixel)
+at the memory bandwidth measured in the same process (a large NumPy copy, on every core): the
+floor for anything that touches every pixel.
 
 Run:  python benchmarks/colorize_sizes.py [--model default] [--repeats 3]
-Time: about 3 minutes on a 2-core CPU.
+Time: about 6 minutes on a 2-core CPU.
 """
 
 import argparse
@@ -15,32 +28,138 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 
-def measure_one(megapixels, model, repeats):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def median_seconds(function, repeats):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def memory_bandwidth(repeats, megabytes=256):
+    """Bytes per second moved by a NumPy copy of ``megabytes`` (read + write), split across every core."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
+    source = np.ones(megabytes * 2**20, dtype=np.uint8)
+    target = np.empty_like(source)
+    parts = os.cpu_count() or 1
+    bounds = np.linspace(0, source.size, parts + 1).astype(int)
+    with ThreadPoolExecutor(parts) as pool:
+        def copy():
+            list(pool.map(lambda i: np.copyto(target[bounds[i]:bounds[i + 1]], source[bounds[i]:bounds[i + 1]]),
+                          range(parts)))
+        copy()
+        return 2 * source.nbytes / median_seconds(copy, repeats)
+
+
+def photo(height, width):
+    """scikit-image's astronaut, resized to ``(height, width)``: uint8 RGB."""
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    return np.asarray(Image.fromarray(data.astronaut()).resize((width, height), Image.Resampling.BICUBIC))
+
+
+def measure_one(megapixels, model, repeats, folder):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    from PIL import Image
+
+    from colorize_cnn import color
     from colorize_cnn.colorize import colorize, load_colorizer
+    from colorize_cnn.images import Encoding, read_gray, write_rgb
 
     colorizer = load_colorizer(model)
     colorize(np.zeros((64, 64), dtype=np.uint8), colorizer)
+    bandwidth = memory_bandwidth(repeats)
+    width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
+    height = round(megapixels * 1e6 / width)
+    source = Path(folder) / f"photo-{megapixels}.jpg"
+    Image.fromarray(photo(height, width)).save(source, quality=92)
     baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    width = int(round((megapixels * 1e6 * 4 / 3) ** 0.5))
-    height = int(round(megapixels * 1e6 / width))
-    y, x = np.ogrid[0:height, 0:width]
-    gray = ((x * 7 + y * 3) % 256).astype(np.uint8)
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        rgb = colorize(gray, colorizer)
-        seconds.append(time.perf_counter() - started)
-        assert rgb.shape == (height, width, 3)
-        del rgb
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gray = read_gray(source).pixels
+    seconds = {"read": median_seconds(lambda: read_gray(source), repeats)}
+    ab = colorizer.predict_ab(gray.astype(np.float32) / 255.0)
+    seconds["predict"] = median_seconds(lambda: colorizer.predict_ab(gray.astype(np.float32) / 255.0), repeats)
+    lightness = color.gray_to_lightness(gray)
+    rows = max(1, color._CHUNK_PIXELS // width)
+
+    def upsample():
+        bands = color.chroma_upsampler(lightness, ab)
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            list(pool.map(lambda start: bands(start, min(height, start + rows)), range(0, height, rows)))
+
+    seconds["upsample"] = median_seconds(upsample, repeats)
+    seconds["recombine"] = median_seconds(lambda: color.recombine(lightness, ab, np.uint8), repeats)
+    del lightness
+    seconds["colorize"] = median_seconds(lambda: colorize(gray, colorizer), repeats)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # only colorize() ran above 1 B/px of input
+    rgb = colorize(gray, colorizer)
+    for name, path in (("write JPEG", "out.jpg"), ("write PNG", "out.png")):
+        target = Path(folder) / path
+        seconds[name] = median_seconds(lambda target=target: write_rgb(rgb, target, overwrite=True, encoding=Encoding()),
+                                       repeats)
     return {"megapixels": height * width / 1e6, "size": f"{width}x{height}", "seconds": seconds,
-            "extra_peak_mb": (peak_kb - baseline_kb) / 1024, "baseline_mb": baseline_kb / 1024}
+            "pass_seconds": 7 * height * width / bandwidth, "bandwidth": bandwidth,
+            "extra_peak_mb": (peak_kb - baseline_kb) / 1024}
+
+
+def folder_throughput(model, repeats, folder, count=16, megapixels=1.0):
+    """Images per second through ``colorize_files`` (read ahead, write behind) and through a plain
+    loop of read, colorize, write, on ``count`` 1 MP colour JPEGs written to PNG."""
+    import numpy as np
+    from PIL import Image
+
+    from colorize_cnn.colorize import colorize, colorize_files, load_colorizer
+    from colorize_cnn.images import read_gray, write_rgb
+
+    colorizer = load_colorizer(model)
+    width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
+    height = round(megapixels * 1e6 / width)
+    base = photo(height, width)
+    jobs = []
+    for index in range(count):  # different crops-and-flips, so no two files are the same
+        picture = np.roll(base, index * 37, axis=1)[:, ::(-1) ** index]
+        path = Path(folder) / f"in-{index}.jpg"
+        Image.fromarray(picture).save(path, quality=92)
+        jobs.append((path, Path(folder) / f"in-{index}-color.png"))
+
+    def pipelined():
+        for _, _, result in colorize_files(jobs, colorizer, overwrite=True):
+            assert not isinstance(result, BaseException), result
+
+    def plain():
+        for source, target in jobs:
+            write_rgb(colorize(read_gray(source).pixels, colorizer), target, overwrite=True)
+
+    pipelined()
+    return {"pipelined": count / median_seconds(pipelined, repeats), "plain": count / median_seconds(plain, repeats),
+            "count": count, "size": f"{width}x{height}"}
+
+
+def command_line_seconds(megapixels, model, repeats, folder):
+    """Wall seconds of ``colorize-cnn photo.jpg -o out.jpg`` (start-up included), median of ``repeats``."""
+    from PIL import Image
+
+    width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
+    height = round(megapixels * 1e6 / width)
+    source, target = Path(folder) / "cli.jpg", Path(folder) / "cli-out.jpg"
+    Image.fromarray(photo(height, width)).save(source, quality=92)
+    command = [sys.executable, "-m", "colorize_cnn", str(source), "-o", str(target), "--overwrite"]
+    if model != "default":
+        command += ["--model", model]
+    return median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), repeats)
 
 
 def main(argv=None):
@@ -48,20 +167,35 @@ def main(argv=None):
     parser.add_argument("--model", default="default")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", type=float, nargs="+", default=[0.25, 1, 4, 12, 50], help="megapixels")
+    parser.add_argument("--folder-images", type=int, default=16, help="1 MP photos in the folder run")
+    parser.add_argument("--cli-megapixels", type=float, default=12, help="photo size of the command-line run")
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.one is not None:
-        print(json.dumps(measure_one(args.one, args.model, args.repeats)))
-        return 0
-    print(f"{'MP':>6} {'size':>12} {'median s':>9} {'s / MP':>7} {'peak MB':>8} {'B / px':>7}   (peak above the "
-          f"process after loading the model; median of {args.repeats})")
-    for megapixels in args.sizes:
-        command = [sys.executable, __file__, "--one", str(megapixels), "--model", args.model, "--repeats", str(args.repeats)]
-        result = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-        median = statistics.median(result["seconds"])
-        print(f"{result['megapixels']:6.2f} {result['size']:>12} {median:9.2f} {median / result['megapixels']:7.2f} "
-              f"{result['extra_peak_mb']:8.0f} {result['extra_peak_mb'] * 2**20 / (result['megapixels'] * 1e6):7.1f}",
-              flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        if args.one is not None:
+            print(json.dumps(measure_one(args.one, args.model, args.repeats, folder)))
+            return 0
+        stages = ("read", "predict", "upsample", "recombine", "colorize", "write JPEG", "write PNG")
+        print(f"Median of {args.repeats} runs, seconds; peak: colorize()'s memory above the loaded model.")
+        print(f"{'MP':>6} {'size':>11} " + " ".join(f"{stage:>10}" for stage in stages)
+              + f" {'1 pass':>7} {'s/MP':>6} {'peak MB':>8} {'B/px':>5} {'GB/s':>5}")
+        for megapixels in args.sizes:
+            command = [sys.executable, __file__, "--one", str(megapixels), "--model", args.model,
+                       "--repeats", str(args.repeats)]
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            result = json.loads(output.strip().splitlines()[-1])
+            times = result["seconds"]
+            print(f"{result['megapixels']:6.2f} {result['size']:>11} " + " ".join(f"{times[s]:10.3f}" for s in stages)
+                  + f" {result['pass_seconds']:7.3f} {times['colorize'] / result['megapixels']:6.3f}"
+                  + f" {result['extra_peak_mb']:8.0f} {result['extra_peak_mb'] * 2**20 / (result['megapixels'] * 1e6):5.1f}"
+                  + f" {result['bandwidth'] / 1e9:5.1f}", flush=True)
+        rates = folder_throughput(args.model, args.repeats, folder, count=args.folder_images)
+        print(f"Folder of {rates['count']} colour JPEGs ({rates['size']}) to PNG: {rates['pipelined']:.2f} images/s "
+              f"with colorize_files (read ahead, write behind), {rates['plain']:.2f} images/s read-colorize-write in turn.")
+        wall = command_line_seconds(args.cli_megapixels, args.model, args.repeats, folder)
+        print(f"colorize-cnn photo.jpg -o out.jpg on a {args.cli_megapixels:g} MP colour JPEG: {wall:.2f} s wall, "
+              "start-up included "
+              f"(median of {args.repeats}).")
     return 0
 
 

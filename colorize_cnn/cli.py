@@ -1,11 +1,14 @@
 """``colorize-cnn INPUT... [-o OUT] [--model NAME_OR_PATH]``: colorize image files or folders."""
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
 
 from colorize_cnn.config import MAX_WORKING_SIZE, WORKING_SIZE
+
+PNG_COMPRESSION, JPEG_QUALITY = 3, 95  # images.PNG_COMPRESSION, images.JPEG_QUALITY (tests check they agree)
 
 EXIT_OK, EXIT_FAILED = 0, 1  # argparse exits 2 on bad usage
 
@@ -27,6 +30,11 @@ def build_parser():
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
                         "most vivid); default: the model's own, chosen on validation photos")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never an input)")
+    parser.add_argument("--png-compression", type=int, default=PNG_COMPRESSION, metavar="0-9",
+                        help="zlib level of PNG outputs, 0 (fastest, largest) to 9 (smallest, slowest); "
+                        "default: %(default)s, about as small as 6 in half the time")
+    parser.add_argument("--jpeg-quality", type=int, default=JPEG_QUALITY, metavar="1-100",
+                        help="quality of JPEG outputs (default: %(default)s)")
     return parser
 
 
@@ -64,6 +72,27 @@ def plan_jobs(inputs, output):
     return jobs, errors
 
 
+@contextlib.contextmanager
+def _quiet_tensorflow_start():
+    """Keeps TensorFlow's start-up log lines (oneDNN, CUDA probing; written by its C++ logger to file
+    descriptor 2, past ``TF_CPP_MIN_LOG_LEVEL`` in TensorFlow 2.21) off the user's terminal, unless
+    the user set ``TF_CPP_MIN_LOG_LEVEL`` to ask for them. Python errors are reported after it."""
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        yield
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -71,10 +100,13 @@ def main(argv=None):
     from colorize_cnn.errors import BadArgumentError
     from colorize_cnn.heads import check_vividness
 
+    from colorize_cnn.images import Encoding
+
     try:  # the API's own checks, reported as usage errors (exit 2)
         check_working_size(WORKING_SIZE if args.working_size is None else args.working_size)
         if args.vividness is not None:
             check_vividness(args.vividness)
+        encoding = Encoding(args.png_compression, args.jpeg_quality)
     except BadArgumentError as error:
         parser.error(str(error))
     jobs, errors = plan_jobs(args.inputs, args.output)
@@ -82,29 +114,23 @@ def main(argv=None):
         print(f"colorize-cnn: error: {message}", file=sys.stderr)
     if not jobs:
         return EXIT_FAILED
-    inputs = {path.resolve() for path, _ in jobs}
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from colorize_cnn.colorize import ModelLoadError, colorize_file, load_colorizer
-    from colorize_cnn.errors import UserError
-    from colorize_cnn.images import ImageError
+    from colorize_cnn.colorize import ModelLoadError, colorize_files, load_colorizer
 
     try:
-        colorizer = load_colorizer(args.model)
+        with _quiet_tensorflow_start():
+            colorizer = load_colorizer(args.model)
     except ModelLoadError as error:
         print(f"colorize-cnn: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     from tqdm import tqdm
 
     failures = len(errors)
-    for source, target in tqdm(jobs, disable=len(jobs) < 2, unit="image", file=sys.stderr):
-        try:
-            if target.resolve() in inputs:
-                raise ImageError(f"refusing to overwrite the input {target}; choose another output.")
-            image = colorize_file(source, target, colorizer, overwrite=args.overwrite,
-                                  working_size=args.working_size or WORKING_SIZE, vividness=args.vividness)
-        except (UserError, MemoryError) as error:
+    results = colorize_files(jobs, colorizer, overwrite=args.overwrite, working_size=args.working_size or WORKING_SIZE,
+                             vividness=args.vividness, encoding=encoding)
+    for source, target, image in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image", file=sys.stderr):
+        if isinstance(image, BaseException):
             failures += 1
-            tqdm.write(f"colorize-cnn: error: {error}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
+            tqdm.write(f"colorize-cnn: error: {image}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
             continue
         note = f" (a {image.mode} colour image: converted to gray first)" if image.was_colour else ""
         tqdm.write(f"{source} -> {target}{note}", file=sys.stderr)

@@ -25,6 +25,7 @@ AB_BINS_PER_AXIS = int(2 * AB_RANGE / AB_BIN_SIZE)  # 22
 NUM_AB_BINS = AB_BINS_PER_AXIS**2  # 484
 ZHANG_TEMPERATURE = 0.38  # Zhang et al. 2016's annealed-mean temperature for decoding ab bins
 
+_CHUNK_PIXELS = 1 << 18  # pixels per band of rows: large enough that per-call costs vanish, small enough that memory stays flat
 _LAB_DELTA = np.float32(6 / 29)
 _XYZ_WHITE = skcolor.xyz_tristimulus_values(illuminant="D65", observer="2").astype(np.float32)
 _RGB_FROM_XYZ = skcolor.colorconv.rgb_from_xyz.astype(np.float32)  # linear sRGB from XYZ (D65)
@@ -90,6 +91,31 @@ def rgb_to_gray(rgb):
     return _srgb_encode(luminance).astype(np.float32)
 
 
+def gray_from_rgb8(rgb):
+    """uint8 sRGB ``(H, W, 3)`` -> uint8 gray ``(H, W)``, ``rgb_to_gray`` rounded to 8 bits (within
+    one level of it), by table lookups in bands of rows: memory stays flat for any photo size."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rgb = np.asarray(rgb)
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[-1] != 3:
+        raise ValueError(f"expected uint8 RGB of shape (H, W, 3). Received: dtype={rgb.dtype}, shape={rgb.shape}")
+    gray = np.empty(rgb.shape[:2], dtype=np.uint8)
+    rows = max(1, _CHUNK_PIXELS // max(rgb.shape[1], 1))
+
+    def convert(start):
+        band = rgb[start:start + rows]
+        luminance = sum(_LUMINANCE_FROM_UINT8[channel][band[..., channel]] for channel in range(3))
+        gray[start:start + rows] = _ENCODE_UINT8[(luminance * np.float32(65535) + np.float32(0.5)).astype(np.uint16)]
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(convert, range(0, len(gray), rows)))
+    return gray
+
+
+def _srgb_decode(encoded):
+    return np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4)
+
+
 def _srgb_encode(linear):
     linear = np.clip(linear, 0.0, 1.0).astype(np.float32, copy=False)
     return np.where(linear <= 0.0031308, np.float32(12.92) * linear,
@@ -97,6 +123,9 @@ def _srgb_encode(linear):
 
 
 _ENCODE_UINT8 = np.rint(_srgb_encode(np.linspace(0.0, 1.0, 65536, dtype=np.float32)) * 255).astype(np.uint8)
+# each uint8 channel's share of the luminance Y: (3, 256); rows sum to at most 1 (white)
+_LUMINANCE_FROM_UINT8 = (skcolor.colorconv.xyz_from_rgb[1][:, None]
+                         * _srgb_decode(np.arange(256) / 255.0)[None, :]).astype(np.float32)
 
 
 def gray_to_lightness(gray):
@@ -176,7 +205,6 @@ UPSAMPLING_METHODS = ("joint_bilateral", "bilinear", "bicubic", "guided")
 DEFAULT_UPSAMPLING = "joint_bilateral"  # measured best on BSDS500 val (README, "Chroma upsampling")
 BILATERAL_SIGMA = 10.0  # lightness difference (L units) at which a chroma sample's weight falls to 0.61
 GUIDED_RADIUS, GUIDED_EPSILON = 1, 25.0  # window radius (pixels of the chroma), regularisation (L^2)
-_CHUNK_PIXELS = 1 << 18  # 1 MB a plane: large enough that per-call overheads vanish, small enough that memory stays flat
 
 
 def _bilinear_taps(size_out, size_in):

@@ -177,20 +177,80 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None):
     return color.recombine(lightness, ab, dtype=out_dtype)
 
 
-def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None):
+def _check_output(input_path, output_path, overwrite, inputs=()):
+    from colorize_cnn.images import output_format
+
+    output_format(output_path)
+    if output_path.resolve() == input_path.resolve() or output_path.resolve() in inputs:
+        raise ImageError(f"refusing to overwrite the input {output_path}; choose another output name.")
+    if output_path.exists() and not overwrite:
+        raise ImageError(f"output {output_path} already exists; choose another name or remove it.")
+
+
+def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None,
+                  encoding=None):
     """Colorizes an image file into ``output_path`` (PNG, JPEG or TIFF by extension).
 
     Returns the ``GrayImage`` read, so callers can report colour inputs. Keeps 16-bit depth in
     PNG and TIFF; refuses to overwrite the input, and any existing file unless ``overwrite``.
+    ``encoding``: an ``images.Encoding`` (PNG compression, JPEG quality); default settings if None.
     """
-    from colorize_cnn.images import ImageError, output_format, read_gray, write_rgb
+    ((_, _, result),) = colorize_files([(input_path, output_path)], model, overwrite, working_size, vividness, encoding)
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
-    input_path, output_path = Path(input_path), Path(output_path)
-    if output_path.exists() and output_path.resolve() == input_path.resolve():
-        raise ImageError(f"refusing to overwrite the input {input_path}; choose another output name.")
-    output_format(output_path)
-    if output_path.exists() and not overwrite:
-        raise ImageError(f"output {output_path} already exists; choose another name or remove it.")
-    image = read_gray(input_path)
-    write_rgb(colorize(image.pixels, model, working_size, vividness), output_path, overwrite=overwrite)
-    return image
+
+def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None, encoding=None):
+    """Colorizes many files with one loaded model, keeping the cores busy: the next file is read
+    and the last one written (each in its own thread) while the current one is colorized.
+
+    Args:
+        jobs: ``(input path, output path)`` pairs; no output may be one of the inputs.
+        the rest: as ``colorize_file``.
+    Yields:
+        ``(input path, output path, GrayImage)`` per job, in order, once its file is written; or
+        ``(input path, output path, error)`` with the ``UserError`` (or ``MemoryError``) that
+        stopped it, so one bad file does not stop the others. Bugs still raise.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from colorize_cnn.images import Encoding, read_gray, write_rgb
+
+    jobs = [(Path(source), Path(target)) for source, target in jobs]
+    check_working_size(working_size)
+    encoding = encoding or Encoding()
+    colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
+    inputs = {source.resolve() for source, _ in jobs}
+
+    def read(job):
+        _check_output(*job, overwrite, inputs)
+        return read_gray(job[0])
+
+    def finish(source, target, image, written):
+        try:
+            if written is not None:
+                written.result()
+            return source, target, image
+        except (UserError, MemoryError) as error:
+            return source, target, error
+
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
+        reading = reader.submit(read, jobs[0]) if jobs else None
+        previous = None
+        for index, (source, target) in enumerate(jobs):
+            current = reading
+            reading = reader.submit(read, jobs[index + 1]) if index + 1 < len(jobs) else None
+            written = None
+            try:
+                image = current.result()
+                rgb = colorize(image.pixels, colorizer, working_size, vividness)
+                written = writer.submit(write_rgb, rgb, target, overwrite, encoding)
+                del rgb
+            except (UserError, MemoryError) as error:
+                image = error
+            if previous is not None:
+                yield finish(*previous)  # at most one image waits to be written
+            previous = source, target, image, written
+        if previous is not None:
+            yield finish(*previous)

@@ -13,8 +13,30 @@ from colorize_cnn.files import atomic_output
 INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
 MAX_PIXELS = 150_000_000  # about 4 GB of working memory; larger images are refused up front
-_CHUNK_PIXELS = 2_000_000
 GRAY_TOLERANCE = 6  # largest channel difference (of 255) still taken for a gray picture
+# zlib level 3: as small as level 6 (Pillow's default) on photos at about half the time; level 9
+# takes 10x longer for a few per cent (benchmarks/colorize_sizes.py measures them)
+PNG_COMPRESSION = 3
+JPEG_QUALITY = 95
+
+
+@dataclasses.dataclass(frozen=True)
+class Encoding:
+    """How output files are compressed: PNG zlib level 0 (none, fastest) to 9 (smallest), JPEG
+    quality 1 to 100. Lossless formats are unaffected by ``jpeg_quality`` and vice versa."""
+
+    png_compression: int = PNG_COMPRESSION
+    jpeg_quality: int = JPEG_QUALITY
+
+    def __post_init__(self):
+        from colorize_cnn.errors import BadArgumentError
+
+        if not isinstance(self.png_compression, int) or not 0 <= self.png_compression <= 9:
+            raise BadArgumentError(f"PNG compression must be a whole number from 0 to 9. "
+                                   f"Received: png_compression={self.png_compression!r}")
+        if not isinstance(self.jpeg_quality, int) or not 1 <= self.jpeg_quality <= 100:
+            raise BadArgumentError(f"JPEG quality must be a whole number from 1 to 100. "
+                                   f"Received: jpeg_quality={self.jpeg_quality!r}")
 
 
 class ImageError(UserError, ValueError):
@@ -40,17 +62,6 @@ def check_size(height, width, where="image"):
             f"{where} is {width}x{height} = {height * width / 1e6:.0f} megapixels; the limit is "
             f"{MAX_PIXELS / 1e6:.0f} megapixels (about 30 bytes of memory a pixel). Downscale it first."
         )
-
-
-def _colour_to_gray(rgb_uint8):
-    from colorize_cnn.color import rgb_to_gray
-
-    rows = max(1, _CHUNK_PIXELS // rgb_uint8.shape[1])
-    gray = np.empty(rgb_uint8.shape[:2], dtype=np.uint8)
-    for start in range(0, len(gray), rows):
-        chunk = rgb_to_gray(rgb_uint8[start:start + rows].astype(np.float32) / 255.0)[..., 0]
-        gray[start:start + rows] = np.rint(chunk * 255.0)
-    return gray
 
 
 def read_gray(path):
@@ -86,11 +97,14 @@ def read_gray(path):
         ) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{path} is truncated or corrupt ({error}).") from None
-    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
-        return GrayImage(np.ascontiguousarray(rgb[..., 0]), False, mode)
+    from colorize_cnn.color import gray_from_rgb8
+
     # lossy formats (WebP, JPEG) store a gray picture with a little chroma noise: not "colour"
-    spread = int(max(np.abs(np.diff(rgb[..., channels].astype(np.int16), axis=-1)).max() for channels in ([0, 1], [1, 2])))
-    return GrayImage(_colour_to_gray(rgb), spread > GRAY_TOLERANCE, mode)
+    spread = max(int((np.maximum(first, second) - np.minimum(first, second)).max())
+                 for first, second in ((rgb[..., 0], rgb[..., 1]), (rgb[..., 1], rgb[..., 2])))
+    if spread == 0:
+        return GrayImage(np.ascontiguousarray(rgb[..., 0]), False, mode)
+    return GrayImage(gray_from_rgb8(rgb), spread > GRAY_TOLERANCE, mode)
 
 
 def output_format(path):
@@ -100,10 +114,11 @@ def output_format(path):
     return OUTPUT_FORMATS[suffix]
 
 
-def write_rgb(rgb, path, overwrite=False):
+def write_rgb(rgb, path, overwrite=False, encoding=Encoding()):
     """Writes a uint8 or uint16 ``(H, W, 3)`` image as PNG, JPEG or TIFF by the path's extension.
 
-    16-bit images stay 16-bit in PNG and TIFF (JPEG is 8-bit). The file appears whole or not at all.
+    16-bit images stay 16-bit in PNG and TIFF (JPEG is 8-bit). ``encoding``: compression settings.
+    The file appears whole or not at all.
     """
     from PIL import Image
 
@@ -117,7 +132,10 @@ def write_rgb(rgb, path, overwrite=False):
             if rgb.dtype == np.uint16 and file_format == "PNG":
                 import png
 
-                png.from_array(rgb.reshape(rgb.shape[0], -1), "RGB;16").save(str(temporary))
+                writer = png.Writer(rgb.shape[1], rgb.shape[0], greyscale=False, bitdepth=16,
+                                    compression=encoding.png_compression)
+                with open(temporary, "wb") as stream:
+                    writer.write(stream, rgb.reshape(rgb.shape[0], -1))
             elif rgb.dtype == np.uint16 and file_format == "TIFF":
                 import tifffile
 
@@ -125,6 +143,8 @@ def write_rgb(rgb, path, overwrite=False):
             else:
                 if rgb.dtype == np.uint16:
                     rgb = (rgb // 257).astype(np.uint8)
-                Image.fromarray(rgb, mode="RGB").save(temporary, format=file_format, **({"quality": 95} if file_format == "JPEG" else {}))
+                options = {"PNG": {"compress_level": encoding.png_compression},
+                           "JPEG": {"quality": encoding.jpeg_quality}}.get(file_format, {})
+                Image.fromarray(rgb, mode="RGB").save(temporary, format=file_format, **options)
     except OSError as error:
         raise ImageError(f"cannot write {path} ({error}).") from None

@@ -30,7 +30,9 @@ def test_train_throughput_prints_its_table():
 @pytest.mark.slow
 def test_colorize_sizes_prints_its_table(tiny_unet_file):
     result = run(REPO / "benchmarks" / "colorize_sizes.py", "--sizes", "0.01", "0.04", "--repeats", "1",
-                 "--model", tiny_unet_file)
+                 "--model", tiny_unet_file, "--folder-images", "2", "--cli-megapixels", "0.05")
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert "median s" in lines[0] and len(lines) == 3
+    assert "recombine" in lines[1] and len(lines) == 6
+    assert [len(row.split()) for row in lines[2:4]] == [14, 14]
+    assert "images/s" in lines[4] and "s wall" in lines[5]

@@ -196,3 +196,55 @@ def test_vividness_changes_the_colours_and_is_bounded(tmp_path):
             main([str(source), "-o", str(tmp_path / "x.png"), *bad])
         assert exit_info.value.code == 2
     assert not (tmp_path / "x.png").exists()
+
+
+def test_output_encoding_options(tmp_path, tiny_unet_file):
+    from colorize_cnn import cli, images
+
+    assert (cli.PNG_COMPRESSION, cli.JPEG_QUALITY) == (images.PNG_COMPRESSION, images.JPEG_QUALITY)
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (120, 160), dtype=np.uint8)).save(tmp_path / "noise.png")
+    sizes = {}
+    for option, value, name in (("--jpeg-quality", "20", "low.jpg"), ("--jpeg-quality", "100", "high.jpg"),
+                                ("--png-compression", "0", "none.png"), ("--png-compression", "9", "best.png")):
+        assert main([str(tmp_path / "noise.png"), "-o", str(tmp_path / name), "--model", str(tiny_unet_file),
+                     option, value]) == 0
+        sizes[name] = (tmp_path / name).stat().st_size
+    assert sizes["low.jpg"] < sizes["high.jpg"] and sizes["best.png"] < sizes["none.png"]
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "none.png")), np.asarray(Image.open(tmp_path / "best.png")))
+    for bad in (["--png-compression", "10"], ["--jpeg-quality", "0"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(tmp_path / "noise.png"), "-o", str(tmp_path / "x.png"), *bad])
+        assert exit_info.value.code == 2
+
+
+def test_folder_results_come_in_order_and_match_one_by_one(tmp_path, tiny_unet_file):
+    from colorize_cnn.colorize import colorize_file, colorize_files, load_colorizer
+    from colorize_cnn.images import GrayImage, ImageError
+
+    colorizer = load_colorizer(str(tiny_unet_file))
+    jobs = []
+    for index in range(5):
+        source = tmp_path / f"in-{index}.png"
+        if index == 2:
+            source.write_bytes(b"not an image")
+        else:
+            Image.fromarray(np.roll(colour_image(), index * 7, axis=1)).save(source)
+        jobs.append((source, tmp_path / f"out-{index}.png"))
+    jobs.append((jobs[0][0], jobs[1][0]))  # an output over another input: refused
+    results = list(colorize_files(jobs, colorizer))
+    assert [(source, target) for source, target, _ in results] == jobs
+    assert [type(result) for _, _, result in results] == [GrayImage, GrayImage, ImageError, GrayImage, GrayImage,
+                                                          ImageError]
+    colorize_file(jobs[3][0], tmp_path / "alone.png", colorizer)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "alone.png")), np.asarray(Image.open(jobs[3][1])))
+
+
+@pytest.mark.slow
+def test_command_line_output_is_only_the_package_s_own(tmp_path, tiny_unet_file):
+    Image.fromarray(gradient()).save(tmp_path / "in.png")
+    env = {key: value for key, value in __import__("os").environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "colorize_cnn", str(tmp_path / "in.png"), "--model", str(tiny_unet_file)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == [f"{tmp_path / 'in.png'} -> {tmp_path / 'in-color.png'}"]

@@ -103,3 +103,11 @@ def test_joint_bilateral_upsampling_keeps_colour_on_its_side_of_an_edge():
 def test_recombine_refuses_an_unknown_upsampling():
     with pytest.raises(ValueError, match="upsampling"):
         color.recombine(np.zeros((4, 4), np.float32), np.zeros((2, 2, 2), np.float32), upsampling="nearest")
+
+def test_gray_from_rgb8_is_rgb_to_gray_in_eight_bits():
+    rng = np.random.default_rng(4)
+    rgb = rng.integers(0, 256, size=(50, 70, 3), dtype=np.uint8)
+    expected = np.rint(color.rgb_to_gray(rgb / 255.0)[..., 0] * 255)
+    assert np.abs(color.gray_from_rgb8(rgb).astype(np.float64) - expected).max() <= 1
+    with pytest.raises(ValueError, match="uint8 RGB"):
+        color.gray_from_rgb8(rgb.astype(np.float32))
