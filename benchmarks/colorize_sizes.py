@@ -82,12 +82,21 @@ def measure_one(megapixels, model, repeats, folder):
 
     colorizer = load_colorizer(model)
     colorize(np.zeros((64, 64), dtype=np.uint8), colorizer)
-    bandwidth = memory_bandwidth(repeats)
     width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
     height = round(megapixels * 1e6 / width)
+    # peak memory first, before anything else grows the process: the gray photo is built in bands
+    # (1 byte a pixel, counted), and colorize() runs once
+    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tile = color.gray_from_rgb8(photo(512, 512))
+    gray = np.empty((height, width), dtype=np.uint8)
+    for start in range(0, height, 512):
+        band = gray[start:start + 512]
+        band[:] = np.tile(tile[: len(band)], (1, -(-width // 512)))[:, :width]
+    colorize(gray, colorizer)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    bandwidth = memory_bandwidth(repeats)
     source = Path(folder) / f"photo-{megapixels}.jpg"
     Image.fromarray(photo(height, width)).save(source, quality=92)
-    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     gray = read_gray(source).pixels
     seconds = {"read": median_seconds(lambda: read_gray(source), repeats)}
     ab = colorizer.predict_ab(gray.astype(np.float32) / 255.0)
@@ -104,7 +113,6 @@ def measure_one(megapixels, model, repeats, folder):
     seconds["recombine"] = median_seconds(lambda: color.recombine(lightness, ab, np.uint8), repeats)
     del lightness
     seconds["colorize"] = median_seconds(lambda: colorize(gray, colorizer), repeats)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # only colorize() ran above 1 B/px of input
     rgb = colorize(gray, colorizer)
     for name, path in (("write JPEG", "out.jpg"), ("write PNG", "out.png")):
         target = Path(folder) / path

@@ -1,5 +1,3 @@
-import sys
+from colorize_cnn.cli import run
 
-from colorize_cnn.cli import main
-
-sys.exit(main())
+run()

@@ -140,5 +140,15 @@ def main(argv=None):
     return EXIT_OK
 
 
+def run():
+    """The console command: ``main()``, then exit without Python's teardown of TensorFlow's modules
+    and threads, which takes longer than colorizing a 12-megapixel photo (about 0.7 s here). Every
+    output is complete by then (written and renamed); only a bug's traceback takes the normal way."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

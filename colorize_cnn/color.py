@@ -27,8 +27,13 @@ ZHANG_TEMPERATURE = 0.38  # Zhang et al. 2016's annealed-mean temperature for de
 
 _CHUNK_PIXELS = 1 << 18  # pixels per band of rows: large enough that per-call costs vanish, small enough that memory stays flat
 _LAB_DELTA = np.float32(6 / 29)
-_XYZ_WHITE = skcolor.xyz_tristimulus_values(illuminant="D65", observer="2").astype(np.float32)
-_RGB_FROM_XYZ = skcolor.colorconv.rgb_from_xyz.astype(np.float32)  # linear sRGB from XYZ (D65)
+# The constants scikit-image uses (tests check they agree), written here so that colorizing does not
+# load skimage.color's conversions, which import SciPy (a quarter of a second at start-up):
+_XYZ_WHITE = np.float32([0.95047, 1.0, 1.08883])  # CIE D65, 2-degree observer
+_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],  # linear sRGB -> XYZ (IEC 61966-2-1)
+                          [0.212671, 0.715160, 0.072169],
+                          [0.019334, 0.119193, 0.950227]])
+_RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB).astype(np.float32)
 
 
 def _as_float32(array):
@@ -124,7 +129,7 @@ def _srgb_encode(linear):
 
 _ENCODE_UINT8 = np.rint(_srgb_encode(np.linspace(0.0, 1.0, 65536, dtype=np.float32)) * 255).astype(np.uint8)
 # each uint8 channel's share of the luminance Y: (3, 256); rows sum to at most 1 (white)
-_LUMINANCE_FROM_UINT8 = (skcolor.colorconv.xyz_from_rgb[1][:, None]
+_LUMINANCE_FROM_UINT8 = (_XYZ_FROM_RGB[1][:, None]
                          * _srgb_decode(np.arange(256) / 255.0)[None, :]).astype(np.float32)
 
 
@@ -136,14 +141,22 @@ def gray_to_lightness(gray):
     input, and light on memory for large images).
     """
     gray = np.asarray(gray)
-    levels = np.linspace(0.0, 1.0, 65536, dtype=np.float32)
-    table = skcolor.rgb2lab(np.repeat(levels[:, None], 3, axis=1))[:, 0].astype(np.float32)
+    table = _LIGHTNESS_FROM_UINT16
     if gray.dtype == np.uint8:
-        return table[gray.astype(np.int32) * 257]
+        return table[::257][gray]
     if gray.dtype == np.uint16:
         return table[gray]
     # float32 at least: float16 cannot hold 65535 (it would overflow to inf)
     return table[np.rint(np.clip(gray.astype(np.float32, copy=False), 0.0, 1.0) * 65535).astype(np.int32)]
+
+
+def _lightness_from_luminance(luminance):
+    """CIE L* of relative luminance Y in [0, 1] (CIE 15:2004)."""
+    f = np.where(luminance > _LAB_DELTA**3, np.cbrt(luminance), luminance / (3 * _LAB_DELTA**2) + 4 / 29)
+    return 116 * f - 16
+
+
+_LIGHTNESS_FROM_UINT16 = _lightness_from_luminance(_srgb_decode(np.arange(65536) / 65535.0)).astype(np.float32)
 
 
 def gray_to_rgb(gray):

@@ -76,13 +76,14 @@ def raw_model(model):
 
 
 def output_stride(model):
-    """How many input pixels one output pixel spans along each side (1 or 2), measured on a probe."""
+    """How many input pixels one output pixel spans along each side (1 or 2), from the shapes the
+    model gives a probe input (traced symbolically: nothing is computed)."""
     import keras
 
     if model.input_shape[1] is not None:  # fixed-size models (the original three) are full size
         return 1
     side = 16 * padding_multiple(model)
-    outputs = model(keras.ops.zeros((1, side, side, 1)), training=False)
+    outputs = model.compute_output_spec(keras.KerasTensor((1, side, side, 1)))
     first = outputs[AB] if isinstance(outputs, dict) else outputs
     return side // int(first.shape[1])
 

@@ -111,3 +111,14 @@ def test_gray_from_rgb8_is_rgb_to_gray_in_eight_bits():
     assert np.abs(color.gray_from_rgb8(rgb).astype(np.float64) - expected).max() <= 1
     with pytest.raises(ValueError, match="uint8 RGB"):
         color.gray_from_rgb8(rgb.astype(np.float32))
+
+
+def test_constants_agree_with_scikit_image():
+    from skimage import color as skcolor
+
+    np.testing.assert_allclose(color._RGB_FROM_XYZ, skcolor.colorconv.rgb_from_xyz, rtol=1e-5)
+    np.testing.assert_allclose(color._XYZ_WHITE, skcolor.xyz_tristimulus_values(illuminant="D65", observer="2"))
+    levels = np.arange(65536, dtype=np.uint16)
+    expected = skcolor.rgb2lab(np.repeat(levels[:, None] / 65535.0, 3, axis=1))[:, 0]
+    np.testing.assert_allclose(color.gray_to_lightness(levels), expected, atol=1e-3)
+    np.testing.assert_allclose(color.gray_to_lightness(np.arange(256, dtype=np.uint8)), expected[::257], atol=1e-3)
