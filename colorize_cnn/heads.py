@@ -83,8 +83,9 @@ def output_stride(model):
     if model.input_shape[1] is not None:  # fixed-size models (the original three) are full size
         return 1
     side = 16 * padding_multiple(model)
-    outputs = model.compute_output_spec(keras.KerasTensor((1, side, side, 1)))
-    first = outputs[AB] if isinstance(outputs, dict) else outputs
+    probe = keras.KerasTensor((1, side, side, 1))
+    outputs = model.compute_output_spec([probe] if isinstance(model.input, list) else probe)
+    first = outputs[AB] if isinstance(outputs, dict) else keras.tree.flatten(outputs)[0]
     return side // int(first.shape[1])
 
 

@@ -41,8 +41,14 @@ def test_working_size_bounds_what_the_network_sees(unet):
     assert ab.shape == (19, 64, 2)
 
 
-def test_bundled_default_model_colorizes():
-    rgb = colorize(np.tile(np.linspace(0, 1, 64, dtype=np.float32), (48, 1)))
+@pytest.mark.parametrize("name, kind, stride", [(None, "two_heads", 2), ("unet_classification", "ab_bins", 1),
+                                                ("unet_regression", "ab", 1)])
+def test_bundled_models_colorize(name, kind, stride):
+    from colorize_cnn.colorize import load_colorizer
+
+    colorizer = load_colorizer(name)  # the CIFAR-10 ones were saved by an earlier version (a list of one input)
+    assert (colorizer.kind, colorizer.stride) == (kind, stride)
+    rgb = colorize(np.tile(np.linspace(0, 1, 64, dtype=np.float32), (48, 1)), colorizer)
     assert rgb.shape == (48, 64, 3) and 0.0 <= rgb.min() and rgb.max() <= 1.0
 
 
