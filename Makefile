@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install experiment test compare photos benchmark default-model
+.PHONY: install experiment test compare photos benchmark default-model notebook
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,9 @@ default-model: install
 	$(BIN)/python experiments/unet_photo.py --data $(TINY) --choose-on $(BSDS)/val $(ARGS)
 	cp runs/unet_photo/model.keras colorize_cnn/weights/unet_photo.keras
 	cp runs/unet_photo/model.json colorize_cnn/weights/unet_photo.json
+
+# Re-runs notebooks/tour.ipynb top to bottom and saves it with its outputs (the committed copy
+# shows them on the repository page). DATA names a local CIFAR-10 copy; empty: Keras downloads it.
+DATA ?= ../shared/data/cifar10-jpeg
+notebook: install
+	cd notebooks && COLORIZE_CNN_DATA=$(abspath $(DATA)) ../$(BIN)/jupyter-execute --inplace tour.ipynb

@@ -6,4 +6,9 @@ Light on import: TensorFlow loads only when a model is built, trained or run.
     from colorize_cnn.models import build_model     # the registry of architectures
 """
 
-__version__ = "0.1.0"
+from importlib import metadata
+
+try:
+    __version__ = metadata.version("colorize-cnn")  # pyproject.toml's, once installed
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "unknown"

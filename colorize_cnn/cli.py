@@ -13,12 +13,19 @@ PNG_COMPRESSION, JPEG_QUALITY = 3, 95  # images.PNG_COMPRESSION, images.JPEG_QUA
 EXIT_OK, EXIT_FAILED = 0, 1  # argparse exits 2 on bad usage
 
 
+def _version():
+    from colorize_cnn import __version__
+
+    return __version__
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="colorize-cnn",
         description="Colorize grayscale images of any size. The output has the input's size and lightness. "
         "Colour inputs are converted to gray first.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image file or folder of images")
     parser.add_argument("-o", "--output", type=Path, help="output file (one input file) or folder; default: "
                         "NAME-color.png beside each input file, FOLDER-color/ for a folder")

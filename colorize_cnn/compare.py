@@ -126,15 +126,17 @@ def main(config, argv=None):
     parser.add_argument("--runs", type=Path, default=RUNS_DIR, help="folder of experiment runs (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: README-assets)")
     parser.add_argument("--limit", type=int, default=None, help="evaluate on a class-balanced subset (a quick check)")
+    parser.add_argument("--bundled", action="store_true", help="for a model without a run, evaluate the weights "
+                        "bundled with the package (colorize_cnn/weights/NAME.keras), if any")
     args = parser.parse_args(argv)
     with report_errors() as status:
-        compare(config, args.data, args.runs, args.out, args.limit)
+        compare(config, args.data, args.runs, args.out, args.limit, args.bundled)
     return status.code
 
 
-def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
+def compare(config, data_dir, runs_dir, out_dir=None, limit=None, bundled=False):
     from colorize_cnn import figures
-    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.colorize import WEIGHTS_DIR, load_colorizer
     from colorize_cnn.data import load_dataset
     from colorize_cnn.errors import BadArgumentError, UserError
     from colorize_cnn.evaluate import evaluate_predictions
@@ -144,24 +146,40 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
     if out_dir is None and limit is not None:
         raise BadArgumentError("a --limit comparison must name --out, so it can never overwrite README-assets.")
     out_dir = Path(out_dir or README_ASSETS)
-    available = [(name, title) for name, title in config.runs if (Path(runs_dir) / name / MODEL_FILE).is_file()]
-    missing = [name for name, _ in config.runs if (name, _) not in available]
+    # with ``bundled``, a model without a run of its own is evaluated from the package's bundled
+    # weights if there are some (they are those runs' models); its training columns stay empty
+    model_files = {}
+    for name, _ in config.runs:
+        for path in (Path(runs_dir) / name / MODEL_FILE, *([WEIGHTS_DIR / f"{name}.keras"] if bundled else [])):
+            if path.is_file():
+                model_files[name] = path
+                break
+    available = [(name, title) for name, title in config.runs if name in model_files]
+    missing = [name for name, _ in config.runs if name not in model_files]
     if not available:
         raise UserError(f"no trained models in {runs_dir}/ (looked for {', '.join(n for n, _ in config.runs)}); "
                          "run the experiment scripts first.")
     if missing:
         print(f"not trained yet, left out: {', '.join(missing)}")
+    bundled = [name for name, path in model_files.items() if path.parent == WEIGHTS_DIR]
+    if bundled:
+        print(f"no run; the bundled weights are evaluated: {', '.join(bundled)}")
     dataset = load_dataset(config.dataset, data_dir, limit=limit)
     print(f"{dataset.name}: {len(dataset.test)} test images")
-    runs, predictions = {}, {}
+    runs, predictions, titles = {}, {}, {}
     for name, title in available:
         started = time.perf_counter()
-        colorizer = load_colorizer(Path(runs_dir) / name / MODEL_FILE)  # with its chosen vividness
+        colorizer = load_colorizer(model_files[name])  # with its chosen vividness
         predictions[name] = predict_rgb(colorizer.model, dataset.test.gray, colorizer.vividness,
                                         own_rgb=colorizer.kind == RGB)
-        runs[name] = load_run(Path(runs_dir) / name, title)
+        if name in bundled:
+            titles[name] = f"{title} (bundled weights)"
+        else:
+            runs[name] = load_run(Path(runs_dir) / name, title)
         print(f"  predicted with {name} in {time.perf_counter() - started:.0f} s")
     results = evaluate_predictions(predictions, dataset)
+    results = {titles.get(name, name): result for name, result in results.items()}
+    predictions = {titles.get(name, name): prediction for name, prediction in predictions.items()}
     rows = results_rows(results, runs)
     header = f"{dataset.name}, test split, {len(dataset.test):,} images; produced by experiments/compare.py\n\n"
     write_text(header + markdown_table(rows), out_dir / "results.md")
@@ -175,7 +193,8 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None):
     indices = figures.figure_indices(dataset.test.labels)[: config.grid_picks]
     figures.comparison_grid(
         dataset.test.gray[indices],
-        {**{runs[name].title: predictions[name][indices] for name in runs}, "original": dataset.test.rgb[indices]},
+        {**{runs[name].title if name in runs else name: predictions[name][indices] for name in predictions},
+         "original": dataset.test.rgb[indices]},
         out_dir / "comparison-grid.png",
         row_labels=[dataset.class_names[dataset.test.labels[i]] for i in indices],
     )

@@ -100,6 +100,11 @@ def test_compare_without_trained_models_says_so(cifar_batches, tmp_path):
                         "--out", tmp_path / "out")
     assert result.returncode == 1
     assert "no trained models" in result.stderr and "Traceback" not in result.stderr
+    result = run_script(REPO / "experiments" / "compare.py", "--data", cifar_batches, "--runs", tmp_path / "none",
+                        "--out", tmp_path / "out", "--limit", 20, "--bundled")
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (tmp_path / "out" / "results.md").read_text()
+    assert table.count("(bundled weights)") == 3  # the two CIFAR-10 U-Nets and the photo model
 
 
 @pytest.mark.slow
