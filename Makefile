@@ -42,7 +42,9 @@ default-model: install
 	cp runs/unet_photo/model.json colorize_cnn/weights/unet_photo.json
 
 # Re-runs notebooks/tour.ipynb top to bottom and saves it with its outputs (the committed copy
-# shows them on the repository page). DATA names a local CIFAR-10 copy; empty: Keras downloads it.
+# shows them on the repository page). DATA names a local CIFAR-10 copy (absolute, or relative to this
+# folder); DATA= (empty): Keras downloads it.
 DATA ?= ../shared/data/cifar10-jpeg
 notebook: install
-	cd notebooks && COLORIZE_CNN_DATA=$(abspath $(DATA)) ../$(BIN)/jupyter-execute --inplace tour.ipynb
+	cd notebooks && COLORIZE_CNN_DATA=$(if $(DATA),$(if $(filter /%,$(DATA)),$(DATA),../$(DATA))) \
+		../$(BIN)/jupyter-execute --inplace tour.ipynb

@@ -156,6 +156,27 @@ def folder_throughput(model, repeats, folder, count=16, megapixels=1.0):
             "count": count, "size": f"{width}x{height}"}
 
 
+def png_levels(model, repeats, megapixels, levels=(0, 1, 3, 6, 9)):
+    """{level: (median seconds, megabytes)} of writing the colorized photo as PNG at each zlib level."""
+    import io
+
+    from PIL import Image
+
+    from colorize_cnn import color
+    from colorize_cnn.colorize import colorize
+
+    width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
+    height = round(megapixels * 1e6 / width)
+    image = Image.fromarray(colorize(color.gray_from_rgb8(photo(height, width)), model))
+    sizes = {}
+    for level in levels:
+        buffer = io.BytesIO()
+        seconds = median_seconds(lambda level=level: image.save(io.BytesIO(), "PNG", compress_level=level), repeats)
+        image.save(buffer, "PNG", compress_level=level)
+        sizes[level] = (seconds, buffer.tell() / 1e6)
+    return sizes
+
+
 def command_line_seconds(megapixels, model, repeats, folder):
     """Wall seconds of ``colorize-cnn photo.jpg -o out.jpg`` (start-up included), median of ``repeats``."""
     from PIL import Image
@@ -200,6 +221,9 @@ def main(argv=None):
         rates = folder_throughput(args.model, args.repeats, folder, count=args.folder_images)
         print(f"Folder of {rates['count']} colour JPEGs ({rates['size']}) to PNG: {rates['pipelined']:.2f} images/s "
               f"with colorize_files (read ahead, write behind), {rates['plain']:.2f} images/s read-colorize-write in turn.")
+        levels = png_levels(args.model, args.repeats, args.cli_megapixels)
+        print(f"PNG zlib level on the {args.cli_megapixels:g} MP result: " + ", ".join(
+            f"{level}: {seconds:.2f} s {megabytes:.1f} MB" for level, (seconds, megabytes) in levels.items()))
         wall = command_line_seconds(args.cli_megapixels, args.model, args.repeats, folder)
         print(f"colorize-cnn photo.jpg -o out.jpg on a {args.cli_megapixels:g} MP colour JPEG: {wall:.2f} s wall, "
               "start-up included "

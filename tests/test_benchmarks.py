@@ -33,6 +33,6 @@ def test_colorize_sizes_prints_its_table(tiny_unet_file):
                  "--model", tiny_unet_file, "--folder-images", "2", "--cli-megapixels", "0.05")
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert "recombine" in lines[1] and len(lines) == 6
+    assert "recombine" in lines[1] and len(lines) == 7
     assert [len(row.split()) for row in lines[2:4]] == [14, 14]
-    assert "images/s" in lines[4] and "s wall" in lines[5]
+    assert "images/s" in lines[4] and "PNG zlib level" in lines[5] and "s wall" in lines[6]
