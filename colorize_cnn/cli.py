@@ -53,7 +53,7 @@ def _folder_output_name(path):
 
 def plan_jobs(inputs, output):
     """List of (input file, output file) and a list of error messages for inputs that give none."""
-    from colorize_cnn.images import INPUT_SUFFIXES
+    from colorize_cnn.images import INPUT_SUFFIXES, is_image_file
 
     jobs, errors = [], []
     many = len(inputs) > 1 or any(path.is_dir() for path in inputs)
@@ -61,7 +61,7 @@ def plan_jobs(inputs, output):
         return [], [f"output {output} is a file; with several inputs or a folder, -o must be a folder."]
     for path in inputs:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            files = sorted(p for p in path.iterdir() if is_image_file(p))
             if not files:
                 errors.append(f"{path} holds no images ({', '.join(INPUT_SUFFIXES)}).")
             target = output if output is not None else path.with_name(path.name + "-color")

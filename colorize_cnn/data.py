@@ -28,7 +28,7 @@ import numpy as np
 from colorize_cnn.color import rgb_to_gray
 from colorize_cnn.config import WORKING_SIZE
 from colorize_cnn.errors import UserError
-from colorize_cnn.images import GRAY_TOLERANCE, INPUT_SUFFIXES
+from colorize_cnn.images import GRAY_TOLERANCE, INPUT_SUFFIXES, is_image_file
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SIZE = 32
@@ -159,7 +159,7 @@ def _read_rgb_uint8(path):
 def _load_image_split(split_dir, class_names):
     paths, labels = [], []
     for label, class_name in enumerate(class_names):
-        files = sorted(p for p in (split_dir / class_name).iterdir() if p.suffix.lower() in INPUT_SUFFIXES)
+        files = sorted(p for p in (split_dir / class_name).iterdir() if is_image_file(p))
         paths.extend(files)
         labels.extend([label] * len(files))
     if not paths:
@@ -465,8 +465,7 @@ def load_photo_folder(data_dir, limit=None, seed=0, crop_size=PHOTO_CROP_SIZE):
     root = Path(data_dir).expanduser()
     if not root.is_dir():
         raise DataSourceError(f"photo folder {root} " + ("is not a folder." if root.exists() else "does not exist."))
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                   and not p.name.startswith("."))
+    files = sorted(p for p in root.rglob("*") if is_image_file(p))
     readable, colour = [], []
     for path in files:
         try:

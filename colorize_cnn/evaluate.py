@@ -103,12 +103,12 @@ def load_photos(folder, limit=None):
     from PIL import Image
 
     from colorize_cnn.data import DataSourceError
-    from colorize_cnn.images import INPUT_SUFFIXES
+    from colorize_cnn.images import INPUT_SUFFIXES, is_image_file
 
     folder = Path(folder)
     if not folder.is_dir():
         raise DataSourceError(f"photo folder {folder} does not exist; pass the folder of colour photos to evaluate on.")
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in INPUT_SUFFIXES)[:limit]
+    paths = sorted(p for p in folder.iterdir() if is_image_file(p))[:limit]
     if not paths:
         raise DataSourceError(f"{folder} holds no photos ({', '.join(INPUT_SUFFIXES)}).")
     photos = []

@@ -27,22 +27,53 @@ def decoding_path(model_path):
 
 
 @contextlib.contextmanager
-def atomic_output(path):
-    """Yields a temporary path beside ``path`` (same suffix); renames it to ``path`` on success.
+def atomic_output(path, durable=False):
+    """Yields a temporary path beside ``path`` (same suffixes); renames it to ``path`` on success.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    On any error the temporary file is removed and ``path`` is left as it was. A kill leaves the
+    hidden temporary file behind (``.<name>.<random><suffixes>``): ``stale_temporaries`` finds
+    them, folder runs never read hidden files, and each later write to ``path`` removes those
+    over an hour old. ``durable``: the data reaches the disk (fsync) before the rename, so
+    even a power cut leaves either the old file or the whole new one.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix="".join(path.suffixes[-1:]), dir=path.parent)
+    for stale in stale_temporaries(path, older_than=STALE_SECONDS):
+        stale.unlink(missing_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{_stem(path)}.", suffix="".join(path.suffixes), dir=path.parent)
     os.close(handle)
     try:
         yield Path(temporary)
+        if durable:
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes it private; give it a normal file's mode
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+STALE_SECONDS = 3600  # a temporary file this old is a killed write's leftover, not one in progress
+
+
+def _stem(path):
+    return path.name[: len(path.name) - len("".join(path.suffixes))] or path.name
+
+
+def stale_temporaries(path, older_than=0.0):
+    """Temporary files that ``atomic_output(path)`` left behind when killed, last modified more
+    than ``older_than`` seconds ago."""
+    import re
+    import time
+
+    path = Path(path)
+    pattern = re.compile(re.escape(f".{_stem(path)}.") + r"[A-Za-z0-9_]{8}" + re.escape("".join(path.suffixes)) + "$")
+    if not path.parent.is_dir():
+        return []
+    now = time.time()
+    return [candidate for candidate in path.parent.iterdir()
+            if pattern.match(candidate.name) and now - candidate.stat().st_mtime > older_than]
 
 
 def _current_umask():

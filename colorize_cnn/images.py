@@ -39,6 +39,13 @@ class Encoding:
                                    f"Received: jpeg_quality={self.jpeg_quality!r}")
 
 
+def is_image_file(path):
+    """A file with an image suffix the package reads, and not hidden: a hidden one may be a write
+    that a kill cut short (``files.atomic_output``), or not the user's to colorize."""
+    path = Path(path)
+    return path.suffix.lower() in INPUT_SUFFIXES and not path.name.startswith(".") and path.is_file()
+
+
 class ImageError(UserError, ValueError):
     """An image that cannot be read or written; the message names the file and the fix."""
 

@@ -12,7 +12,9 @@ import numpy as np
 from colorize_cnn import color, heads
 from colorize_cnn.config import TrainConfig  # noqa: F401  (re-exported: the training module's config)
 from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches, training_ab_prior
-from colorize_cnn.files import BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, atomic_output, write_json
+from colorize_cnn.errors import UserError
+from colorize_cnn.files import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, atomic_output, stale_temporaries,
+                                write_json)
 from colorize_cnn.models import build_model
 
 PROGRESS_IMAGES = 1000  # fixed held-out images whose PSNR is logged after every epoch
@@ -66,6 +68,85 @@ class EpochClock(keras.callbacks.Callback):
             logs["test_psnr"] = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
 
 
+class TrainingDiskFullError(UserError, OSError):
+    """No room on the disk for the next training backup; the last complete one is kept."""
+
+
+class EpochCheckpoints(keras.callbacks.Callback):
+    """Training that survives a kill or a full disk at any instant, and never resumes from a
+    damaged backup.
+
+    After each epoch, the weights and optimizer state go to ``backup/epoch-NNNN.weights.h5`` through
+    a temporary file that is flushed to disk and then renamed into place; only then is the previous
+    epoch's file removed. The epoch is in the file's name, so no second file can disagree with it.
+    ``restore`` (before ``fit``) loads the newest backup that loads, reports and sets aside a damaged
+    one (``.damaged``) and tries the one before; removes what a killed write left; and cuts
+    ``history.csv`` back to the epochs restored, so the history always matches the weights.
+    Before writing, it checks the disk has room for a backup (the last one's size, twice over),
+    and stops with a message naming the epoch training will resume from if not.
+    """
+
+    PATTERN = "epoch-*.weights.h5"
+
+    def __init__(self, backup_dir, history_path):
+        super().__init__()
+        self.backup_dir, self.history_path = Path(backup_dir), Path(history_path)
+
+    def _backups(self):
+        return sorted(self.backup_dir.glob(self.PATTERN), reverse=True)  # newest first (zero-padded)
+
+    def restore(self, model):
+        """Loads the newest good backup into ``model`` (compiled); returns the epochs it completed."""
+        for leftover in self.backup_dir.glob(".epoch-*"):  # a write cut short by a kill
+            leftover.unlink(missing_ok=True)
+        for path in self._backups():
+            try:
+                if model.optimizer is not None and not model.optimizer.built:
+                    model.optimizer.build(model.trainable_variables)
+                model.load_weights(path)
+            except Exception as error:  # any failure to read is a damaged file; never train on it
+                print(f"training backup {path} is damaged ({type(error).__name__}: {error}); set aside as "
+                      f"{path.name}.damaged, trying the one before")
+                path.rename(path.with_name(path.name + ".damaged"))
+                continue
+            epochs = int(path.name[len("epoch-"):len("epoch-") + 4])
+            self._cut_history(epochs)
+            print(f"resumed from {path}: {epochs} epochs done")
+            return epochs
+        self._cut_history(0)
+        return 0
+
+    def _cut_history(self, epochs):
+        if not self.history_path.exists():
+            return
+        lines = self.history_path.read_text().splitlines(keepends=True)
+        if len(lines) <= epochs + 1 and all(line.endswith("\n") for line in lines):
+            return
+        if epochs == 0:
+            self.history_path.unlink()
+            return
+        with atomic_output(self.history_path) as temporary:
+            temporary.write_text("".join(lines[: epochs + 1]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        path = self.backup_dir / f"epoch-{epoch + 1:04d}.weights.h5"
+        previous = self._backups()
+        needed = 2 * (previous[0].stat().st_size if previous else 4 * 3 * self.model.count_params())
+        free = shutil.disk_usage(self.backup_dir if self.backup_dir.exists() else self.backup_dir.parent).free
+        message = (f"Free some space and run the same command again: training resumes after epoch {epoch} "
+                   "from the last backup kept." if previous else "Free some space and run the command again.")
+        if free < needed:
+            raise TrainingDiskFullError(f"not enough disk space for the training backup in {self.backup_dir}: "
+                                        f"{free / 2**20:.0f} MB free, about {needed / 2**20:.0f} MB needed. {message}")
+        try:
+            with atomic_output(path, durable=True) as temporary:
+                self.model.save_weights(temporary)
+        except OSError as error:
+            raise TrainingDiskFullError(f"could not write the training backup {path} ({error}). {message}") from None
+        for older in previous:
+            older.unlink(missing_ok=True)
+
+
 def train(config, dataset, out_dir, verbose="auto"):
     """Trains ``config.model_name`` on ``dataset``'s training images, validating on held-out ones.
 
@@ -89,9 +170,12 @@ def train(config, dataset, out_dir, verbose="auto"):
         history = read_history(history_path)
         if len(history.get("loss", [])) == config.epochs:  # finished before; evaluation was interrupted
             return keras.saving.load_model(model_path, compile=False), history
-    if not backup_dir.exists() and history_path.exists():
-        history_path.unlink()  # a fresh run, not a resumed one
+    if not same_config and backup_dir.exists():  # another run's backup: it cannot continue this one
+        print(f"training settings differ from the unfinished run in {out_dir}: starting afresh")
+        shutil.rmtree(backup_dir)
     write_json(recorded, config_path)
+    for leftover in stale_temporaries(model_path):  # a save cut short by a kill
+        leftover.unlink(missing_ok=True)
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
                                           -(-dataset.train_size // config.batch_size))
     if isinstance(dataset, PhotoSet):
@@ -109,17 +193,18 @@ def train(config, dataset, out_dir, verbose="auto"):
                                    batch_size=config.batch_size)
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
     progress = balanced_subset(test.labels, min(PROGRESS_IMAGES, len(test)))
+    checkpoints = EpochCheckpoints(backup_dir, history_path)
     model.fit(
         training,
         validation_data=validation,
         epochs=config.epochs,
+        initial_epoch=checkpoints.restore(model),  # 0, or the epochs of the newest good backup
         shuffle=False,  # the dataset reshuffles itself every epoch
         verbose=verbose,
         callbacks=[
             EpochClock(test.gray[progress], test.rgb[progress], config.progress_vividness),
             keras.callbacks.CSVLogger(str(history_path), append=True),
-            # kept until model.keras is saved: a kill between the end of fit and the save loses nothing
-            keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
+            checkpoints,  # kept until model.keras is saved: a kill between fit and the save loses nothing
         ],
     )
     final = keras.Model(model.input, model.output, name=model.name)  # no optimizer state

@@ -248,3 +248,27 @@ def test_command_line_output_is_only_the_package_s_own(tmp_path, tiny_unet_file)
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines() == [f"{tmp_path / 'in.png'} -> {tmp_path / 'in-color.png'}"]
+
+
+def test_a_killed_write_leaves_nothing_a_later_run_reads_and_is_cleaned_up(tmp_path, tiny_unet_file):
+    import os
+    import time
+
+    from colorize_cnn.files import STALE_SECONDS, atomic_output, stale_temporaries
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(gradient()).save(folder / "a.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    leftover = out / ".a.k3j5x9q1.png"  # what a kill during the write of out/a.png leaves
+    leftover.write_bytes(b"half a png")
+    Image.fromarray(gradient()).save(folder / ".b.abcdefgh.png")  # hidden, in the input folder: not an input
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file)]) == 0
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
+    assert stale_temporaries(out / "a.png") == [leftover]  # recent: may be another process's write in progress
+    old = time.time() - STALE_SECONDS - 10
+    os.utime(leftover, (old, old))
+    with atomic_output(out / "a.png") as temporary:
+        temporary.write_bytes(b"new")
+    assert not leftover.exists() and (out / "a.png").read_bytes() == b"new"

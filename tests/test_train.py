@@ -106,3 +106,107 @@ def test_a_run_killed_after_training_but_before_saving_does_not_train_again(tiny
     assert (tmp_path / MODEL_FILE).exists() and not (tmp_path / "backup").exists()
     again, history_again = train_module.train(config, tiny_cifar, tmp_path, verbose=0)  # finished: nothing to do
     assert history_again == history
+
+
+KILLED_DURING_BACKUP = """
+import os, sys
+import keras
+from colorize_cnn.data import load_cifar10
+from colorize_cnn.train import TrainConfig, train
+
+original = keras.Model.save_weights
+calls = []
+
+def save_weights(self, path, *args, **kwargs):
+    calls.append(path)
+    if len(calls) == 2:  # the second epoch's backup: half of it reaches the disk, then the process dies
+        original(self, path, *args, **kwargs)
+        size = os.path.getsize(path)
+        with open(path, "r+b") as written:
+            written.truncate(size // 2)
+        os._exit(137)
+    return original(self, path, *args, **kwargs)
+
+keras.Model.save_weights = save_weights
+train(TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10), load_cifar10(sys.argv[1]), sys.argv[2], verbose=0)
+"""
+
+
+def test_a_kill_during_the_backup_write_loses_only_that_epoch(cifar_batches, tiny_cifar, tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_DURING_BACKUP)
+    run_dir = tmp_path / "run"
+    result = subprocess.run([sys.executable, str(script), str(cifar_batches), str(run_dir)], capture_output=True,
+                            text=True, timeout=300, env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 137, result.stderr[-2000:]
+    backups = sorted(p.name for p in (run_dir / "backup").iterdir())
+    assert len(backups) == 2 and backups[1] == "epoch-0001.weights.h5" and backups[0].startswith(".epoch-0002")
+    assert len(read_history(run_dir / "history.csv")["loss"]) == 2  # epoch 2 logged, its backup unfinished
+    _, history = train(TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10), tiny_cifar, run_dir, verbose=0)
+    assert [int(e) for e in history["epoch"]] == [0, 1, 2]  # epoch 2 trained again from epoch 1's weights
+    assert (run_dir / MODEL_FILE).exists() and not (run_dir / "backup").exists()
+
+
+def test_a_damaged_backup_is_reported_and_never_loaded(tiny_cifar, tmp_path, capsys):
+    config = TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10)
+    _interrupt_after(config, tiny_cifar, tmp_path, epoch=1)
+    (backup,) = (tmp_path / "backup").glob("epoch-*.weights.h5")
+    assert backup.name == "epoch-0002.weights.h5"
+    backup.write_bytes(backup.read_bytes()[:1000])  # damaged on disk
+    _, history = train(config, tiny_cifar, tmp_path, verbose=0)
+    assert "is damaged" in capsys.readouterr().out
+    assert [int(e) for e in history["epoch"]] == [0, 1, 2]  # started again: no damaged weights used
+
+
+def test_a_full_disk_stops_training_with_a_message_and_the_run_resumes(tiny_cifar, tmp_path, monkeypatch):
+    import shutil
+
+    import colorize_cnn.train as train_module
+
+    config = TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10)
+    real_usage = shutil.disk_usage
+    calls = []
+
+    def usage(path):
+        calls.append(path)
+        total, used, free = real_usage(path)
+        return type(real_usage(path))(total, used, 0 if len(calls) == 2 else free)  # full at the second epoch
+
+    monkeypatch.setattr(train_module.shutil, "disk_usage", usage)
+    with pytest.raises(train_module.TrainingDiskFullError, match="resumes after epoch 1"):
+        train(config, tiny_cifar, tmp_path, verbose=0)
+    assert [p.name for p in (tmp_path / "backup").iterdir()] == ["epoch-0001.weights.h5"]
+    monkeypatch.undo()
+
+    def failing_write(self, path, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(keras.Model, "save_weights", failing_write)
+    with pytest.raises(train_module.TrainingDiskFullError, match="No space left"):
+        train(config, tiny_cifar, tmp_path, verbose=0)
+    assert [p.name for p in (tmp_path / "backup").iterdir()] == ["epoch-0001.weights.h5"]  # no temporary left
+    monkeypatch.undo()
+    _, history = train(config, tiny_cifar, tmp_path, verbose=0)
+    assert [int(e) for e in history["epoch"]] == [0, 1, 2]  # history matches the epochs trained
+
+
+def _interrupt_after(config, dataset, out_dir, epoch):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, index, logs=None):
+            if index == epoch:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def fit_with_interrupt(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[*callbacks, Interrupt()], **kwargs)
+
+    keras.Model.fit = fit_with_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train(config, dataset, out_dir, verbose=0)
+    finally:
+        keras.Model.fit = original_fit
