@@ -144,7 +144,7 @@ def folder_throughput(model, repeats, folder, count=16, megapixels=1.0):
         jobs.append((path, Path(folder) / f"in-{index}-color.png"))
 
     def pipelined():
-        for _, _, result in colorize_files(jobs, colorizer, overwrite=True):
+        for _, _, result, _ in colorize_files(jobs, colorizer, overwrite=True):
             assert not isinstance(result, BaseException), result
 
     def plain():

@@ -10,7 +10,7 @@ from colorize_cnn.config import MAX_WORKING_SIZE, WORKING_SIZE
 
 PNG_COMPRESSION, JPEG_QUALITY = 3, 95  # images.PNG_COMPRESSION, images.JPEG_QUALITY (tests check they agree)
 
-EXIT_OK, EXIT_FAILED = 0, 1  # argparse exits 2 on bad usage
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130  # argparse exits 2 on bad usage; 130: Ctrl-C, as shells do
 
 
 def _version():
@@ -37,6 +37,8 @@ def build_parser():
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
                         "most vivid); default: the model's own, chosen on validation photos")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never an input)")
+    parser.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist and decode "
+                        "completely (e.g. after an interrupted folder run); damaged ones are written again")
     parser.add_argument("--png-compression", type=int, default=PNG_COMPRESSION, metavar="0-9",
                         help="zlib level of PNG outputs, 0 (fastest, largest) to 9 (smallest, slowest); "
                         "default: %(default)s, 2.4x faster than 6 for files about 15%% larger")
@@ -52,11 +54,15 @@ def _folder_output_name(path):
 
 
 def plan_jobs(inputs, output):
-    """List of (input file, output file) and a list of error messages for inputs that give none."""
+    """List of (input file, output file) and a list of error messages for inputs that give none.
+
+    Outputs that would collide (two inputs to one output name, or an output that is an input) are
+    errors here, before any work."""
     from colorize_cnn.images import INPUT_SUFFIXES, is_image_file
 
     jobs, errors = [], []
-    many = len(inputs) > 1 or any(path.is_dir() for path in inputs)
+    into_folder = output is not None and output.is_dir()
+    many = len(inputs) > 1 or any(path.is_dir() for path in inputs) or into_folder
     if many and output is not None and output.exists() and not output.is_dir():
         return [], [f"output {output} is a file; with several inputs or a folder, -o must be a folder."]
     for path in inputs:
@@ -64,9 +70,13 @@ def plan_jobs(inputs, output):
             files = sorted(p for p in path.iterdir() if is_image_file(p))
             if not files:
                 errors.append(f"{path} holds no images ({', '.join(INPUT_SUFFIXES)}).")
-            target = output if output is not None else path.with_name(path.name + "-color")
+            folder = path.resolve()  # "." and ".." have no name of their own
+            if output is None and not folder.name:
+                errors.append(f"cannot name an output folder beside {path}; pass -o FOLDER.")
+                continue
+            target = output if output is not None else folder.with_name(folder.name + "-color")
             if len(inputs) > 1 and output is not None:
-                target = output / path.name
+                target = output / folder.name
             jobs.extend((file, target / _folder_output_name(file)) for file in files)
         elif not path.exists():
             errors.append(f"{path} does not exist.")
@@ -76,7 +86,43 @@ def plan_jobs(inputs, output):
             jobs.append((path, output / (path.stem + "-color.png")))
         else:
             jobs.append((path, path.with_name(path.stem + "-color.png")))
-    return jobs, errors
+    return _without_collisions(jobs, errors)
+
+
+def _without_collisions(jobs, errors):
+    inputs = {source.resolve() for source, _ in jobs}
+    by_target = {}
+    for source, target in jobs:
+        by_target.setdefault(target.resolve(), []).append(source)
+    for target, sources in by_target.items():
+        if len(sources) > 1:
+            errors.append(f"{', '.join(map(str, sources))} would all be written to {target}; colorize them into "
+                          "different folders (-o) or rename one.")
+        elif target in inputs:
+            errors.append(f"{sources[0]} would be written over the input {target}; choose another output (-o).")
+    clashing = {target for target, sources in by_target.items() if len(sources) > 1 or target in inputs}
+    return [(source, target) for source, target in jobs if target.resolve() not in clashing], errors
+
+
+def _complete_image(path):
+    """Whether ``path`` is an image that decodes to its end (a finished output, not a cut-short one)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+        return True
+    except Exception:  # anything that stops decoding means "not complete": it is written again
+        return False
+
+
+def _notes(image, dropped):
+    notes = [f"a {image.mode} colour image: converted to gray first"] if image.was_colour else []
+    if image.alpha is not None:
+        notes.append("transparency not kept: JPEG has none" if "alpha" in dropped else "transparency kept")
+    if image.frames > 1:
+        notes.append(f"first of {image.frames} pages or frames only")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 @contextlib.contextmanager
@@ -116,9 +162,23 @@ def main(argv=None):
         encoding = Encoding(args.png_compression, args.jpeg_quality)
     except BadArgumentError as error:
         parser.error(str(error))
+    if args.overwrite and args.skip_existing:
+        parser.error("--overwrite and --skip-existing contradict each other; choose one.")
     jobs, errors = plan_jobs(args.inputs, args.output)
     for message in errors:
         print(f"colorize-cnn: error: {message}", file=sys.stderr)
+    if any("would" in message for message in errors):
+        return EXIT_FAILED  # colliding outputs: nothing is written until the names are sorted out
+    if args.skip_existing:
+        done = [(source, target) for source, target in jobs if target.exists() and _complete_image(target)]
+        for source, target in done:
+            print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
+        jobs = [job for job in jobs if job not in done]
+        if not jobs and not errors:
+            return EXIT_OK
+        overwrite_damaged = True
+    else:
+        overwrite_damaged = False
     if not jobs:
         return EXIT_FAILED
     from colorize_cnn.colorize import ModelLoadError, colorize_files, load_colorizer
@@ -132,15 +192,23 @@ def main(argv=None):
     from tqdm import tqdm
 
     failures = len(errors)
-    results = colorize_files(jobs, colorizer, overwrite=args.overwrite, working_size=args.working_size or WORKING_SIZE,
-                             vividness=args.vividness, encoding=encoding)
-    for source, target, image in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image", file=sys.stderr):
-        if isinstance(image, BaseException):
-            failures += 1
-            tqdm.write(f"colorize-cnn: error: {image}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
-            continue
-        note = f" (a {image.mode} colour image: converted to gray first)" if image.was_colour else ""
-        tqdm.write(f"{source} -> {target}{note}", file=sys.stderr)
+    existed = {target for _, target in jobs if target.exists()}
+    results = colorize_files(jobs, colorizer, overwrite=args.overwrite or overwrite_damaged,
+                             working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding)
+    try:
+        for source, target, image, dropped in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image",
+                                                   file=sys.stderr):
+            if isinstance(image, BaseException):
+                failures += 1
+                tqdm.write(f"colorize-cnn: error: {image}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
+                continue
+            tqdm.write(f"{source} -> {target}{_notes(image, dropped)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        results.close()  # the write in progress completes (or leaves nothing) before this returns
+        written = sum(target.exists() and target not in existed for _, target in jobs)
+        print(f"colorize-cnn: interrupted; {written} of {len(jobs)} images were written, the rest were not "
+              "(run again with --skip-existing to go on).", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if failures:
         print(f"colorize-cnn: {failures} of {len(jobs) + len(errors)} inputs failed.", file=sys.stderr)
         return EXIT_FAILED
@@ -151,7 +219,11 @@ def run():
     """The console command: ``main()``, then exit without Python's teardown of TensorFlow's modules
     and threads, which takes longer than colorizing a 12-megapixel photo (about 0.7 s here). Every
     output is complete by then (written and renamed); only a bug's traceback takes the normal way."""
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # before the images (while loading the model): nothing was written
+        print("colorize-cnn: interrupted; nothing was written.", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -25,6 +25,10 @@ class ModelLoadError(UserError, ValueError):
     """A model name or file that does not give a colorizer."""
 
 
+class ModelOutputError(UserError, ValueError):
+    """A colorizer whose output cannot be colour (NaN or infinity)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Colorizer:
     """A loaded model with what decoding it needs; ``load_colorizer`` makes one."""
@@ -108,6 +112,11 @@ def load_colorizer(model=None):
                 raise ModelLoadError(f"model file {path} does not exist.")
         else:
             raise ModelLoadError(f"unknown model {name!r}. Use a .keras file or one of: {', '.join(_known_names())}.")
+        import zipfile
+
+        if not zipfile.is_zipfile(path):
+            raise ModelLoadError(f"{path} is damaged or not a .keras file (a .keras file is a zip archive); "
+                                 "save the model again, or pass another one.")
         try:
             model = keras.saving.load_model(path, compile=False)
         except Exception as error:
@@ -172,6 +181,9 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None):
     gray = _as_unit_float(gray_image)
     ab = colorizer.predict_ab(gray, working_size, vividness)
     del gray
+    if not np.isfinite(ab).all():
+        raise ModelOutputError(f"model {colorizer.name} gave NaN or infinite colours (did its training diverge?); "
+                               "retrain it, or use another model.")
     lightness = color.gray_to_lightness(gray_image)
     out_dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.float32
     return color.recombine(lightness, ab, dtype=out_dtype)
@@ -195,7 +207,8 @@ def colorize_file(input_path, output_path, model=None, overwrite=False, working_
     PNG and TIFF; refuses to overwrite the input, and any existing file unless ``overwrite``.
     ``encoding``: an ``images.Encoding`` (PNG compression, JPEG quality); default settings if None.
     """
-    ((_, _, result),) = colorize_files([(input_path, output_path)], model, overwrite, working_size, vividness, encoding)
+    ((_, _, result, _),) = colorize_files([(input_path, output_path)], model, overwrite, working_size, vividness,
+                                           encoding)
     if isinstance(result, BaseException):
         raise result
     return result
@@ -209,9 +222,11 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
         jobs: ``(input path, output path)`` pairs; no output may be one of the inputs.
         the rest: as ``colorize_file``.
     Yields:
-        ``(input path, output path, GrayImage)`` per job, in order, once its file is written; or
-        ``(input path, output path, error)`` with the ``UserError`` (or ``MemoryError``) that
-        stopped it, so one bad file does not stop the others. Bugs still raise.
+        ``(input path, output path, GrayImage, dropped)`` per job, in order, once its file is
+        written (``dropped``: what the output format could not keep, e.g. ``("alpha",)``); or
+        ``(input path, output path, error, ())`` with the ``UserError`` (or ``MemoryError``) that
+        stopped it, so one bad file does not stop the others. Bugs still raise. Transparency is
+        kept where the output format can hold it.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -229,11 +244,9 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
 
     def finish(source, target, image, written):
         try:
-            if written is not None:
-                written.result()
-            return source, target, image
+            return source, target, image, (written.result() if written is not None else ())
         except (UserError, MemoryError) as error:
-            return source, target, error
+            return source, target, error, ()
 
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
         reading = reader.submit(read, jobs[0]) if jobs else None
@@ -245,7 +258,7 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
             try:
                 image = current.result()
                 rgb = colorize(image.pixels, colorizer, working_size, vividness)
-                written = writer.submit(write_rgb, rgb, target, overwrite, encoding)
+                written = writer.submit(write_rgb, rgb, target, overwrite, encoding, image.alpha)
                 del rgb
             except (UserError, MemoryError) as error:
                 image = error

@@ -26,15 +26,21 @@ def decoding_path(model_path):
     return Path(model_path).with_suffix(".json")
 
 
+class OutputExistsError(FileExistsError):
+    """``atomic_output(..., replace=False)`` found its path taken (maybe by another process meanwhile)."""
+
+
 @contextlib.contextmanager
-def atomic_output(path, durable=False):
+def atomic_output(path, durable=False, replace=True):
     """Yields a temporary path beside ``path`` (same suffixes); renames it to ``path`` on success.
 
     On any error the temporary file is removed and ``path`` is left as it was. A kill leaves the
     hidden temporary file behind (``.<name>.<random><suffixes>``): ``stale_temporaries`` finds
     them, folder runs never read hidden files, and each later write to ``path`` removes those
     over an hour old. ``durable``: the data reaches the disk (fsync) before the rename, so
-    even a power cut leaves either the old file or the whole new one.
+    even a power cut leaves either the old file or the whole new one. ``replace=False``: an
+    existing ``path`` is never replaced, even one created meanwhile by another process (the new
+    file is linked into place, which fails if the name exists): raises ``OutputExistsError``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +54,14 @@ def atomic_output(path, durable=False):
             with open(temporary, "rb+") as written:
                 os.fsync(written.fileno())
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes it private; give it a normal file's mode
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # atomic, and refuses an existing name
+            except FileExistsError:
+                raise OutputExistsError(f"{path} exists") from None
+            os.remove(temporary)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)

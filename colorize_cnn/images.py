@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from colorize_cnn.errors import UserError
-from colorize_cnn.files import atomic_output
+from colorize_cnn.files import OutputExistsError, atomic_output
 
 INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -55,6 +55,8 @@ class GrayImage:
     pixels: np.ndarray  # (H, W) uint8 or uint16
     was_colour: bool  # the file held colour, converted to gray on reading
     mode: str  # Pillow's mode of the file, e.g. "L", "I;16", "RGB"
+    alpha: np.ndarray = None  # (H, W) uint8 transparency, if the file had any
+    frames: int = 1  # pages (TIFF) or frames (GIF, WebP, PNG animation) in the file; only the first is read
 
     @property
     def bit_depth(self):
@@ -74,8 +76,11 @@ def check_size(height, width, where="image"):
 def read_gray(path):
     """Reads an image file as gray, EXIF orientation applied.
 
-    8-bit files give uint8, 16-bit gray files uint16 ``(H, W)``. Colour files (RGB, RGBA, palette,
-    CMYK, ...) are converted with the package's one luminance formula; alpha is ignored.
+    8-bit files give uint8, 16-bit gray files uint16 ``(H, W)``; 32-bit files (Pillow modes "I" and
+    "F") give uint16 when their values fit 0..65535 (integers) or 0..1 (floats), and are refused
+    otherwise. Colour files (RGB, RGBA, palette, CMYK, ...) are converted with the package's one
+    luminance formula. Transparency is returned as ``alpha``; only the first page or frame is read
+    (``frames`` says how many there were).
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -85,23 +90,29 @@ def read_gray(path):
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file.")
     try:
-        with warnings.catch_warnings(), Image.open(path) as image:
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # check_size sets the limit
-            check_size(image.height, image.width, str(path))
-            image = ImageOps.exif_transpose(image)
-            mode = image.mode
-            if mode in ("I;16", "I;16B", "I;16L", "I"):
-                pixels = np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
-                return GrayImage(pixels, False, mode)
-            if mode in ("L", "LA", "1"):
-                return GrayImage(np.asarray(image.getchannel(0).convert("L")), False, mode)
-            rgb = np.asarray(image.convert("RGB"))
+            with Image.open(path) as image:
+                check_size(image.height, image.width, str(path))
+                frames = getattr(image, "n_frames", 1)
+                image = ImageOps.exif_transpose(image)
+                mode = image.mode
+                alpha = _alpha(image)
+                if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+                    return GrayImage(_wide_to_uint16(np.asarray(image), mode, path), False, mode, alpha, frames)
+                if mode in ("L", "LA", "1"):
+                    return GrayImage(np.asarray(image.getchannel(0).convert("L")), False, mode, alpha, frames)
+                rgb = np.asarray(image.convert("RGB"))
+    except ImageError:
+        raise
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image Pillow can read (supported: {', '.join(INPUT_SUFFIXES)}).") from None
     except Image.DecompressionBombError as error:
         raise ImageError(
             f"{path} is over the limit of {MAX_PIXELS / 1e6:.0f} megapixels ({error}). Downscale it first."
         ) from None
+    except PermissionError:
+        raise ImageError(f"cannot read {path}: permission denied. Check the file's permissions.") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{path} is truncated or corrupt ({error}).") from None
     from colorize_cnn.color import gray_from_rgb8
@@ -110,8 +121,32 @@ def read_gray(path):
     spread = max(int((np.maximum(first, second) - np.minimum(first, second)).max())
                  for first, second in ((rgb[..., 0], rgb[..., 1]), (rgb[..., 1], rgb[..., 2])))
     if spread == 0:
-        return GrayImage(np.ascontiguousarray(rgb[..., 0]), False, mode)
-    return GrayImage(gray_from_rgb8(rgb), spread > GRAY_TOLERANCE, mode)
+        return GrayImage(np.ascontiguousarray(rgb[..., 0]), False, mode, alpha, frames)
+    return GrayImage(gray_from_rgb8(rgb), spread > GRAY_TOLERANCE, mode, alpha, frames)
+
+
+def _alpha(image):
+    """The image's transparency as uint8 ``(H, W)``, or None if it has none (or none that hides anything)."""
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
+        alpha = np.asarray(image.convert("RGBA").getchannel("A"))
+        return None if alpha.min() == 255 else alpha
+    return None
+
+
+def _wide_to_uint16(pixels, mode, path):
+    """16- and 32-bit gray (Pillow modes I;16*, I, F) as uint16, refused where the values do not fit."""
+    if mode.startswith("I;16"):
+        return pixels.astype(np.uint16)
+    finite = np.isfinite(pixels).all()
+    low, high = (float(pixels.min()), float(pixels.max())) if finite else (float("nan"), float("nan"))
+    if mode == "I" and 0 <= low and high <= 65535:
+        return pixels.astype(np.uint16)
+    if mode == "F" and finite and 0.0 <= low and high <= 1.0:
+        return np.rint(pixels * 65535.0).astype(np.uint16)
+    expected = "0 to 65535" if mode == "I" else "0.0 to 1.0"
+    kind = "32-bit integer" if mode == "I" else "32-bit float"
+    raise ImageError(f"{path} is a {kind} image with values from {low:g} to {high:g}; the package reads "
+                     f"{expected} from such files. Rescale it, or save it as 8- or 16-bit.")
 
 
 def output_format(path):
@@ -121,11 +156,14 @@ def output_format(path):
     return OUTPUT_FORMATS[suffix]
 
 
-def write_rgb(rgb, path, overwrite=False, encoding=Encoding()):
+def write_rgb(rgb, path, overwrite=False, encoding=Encoding(), alpha=None):
     """Writes a uint8 or uint16 ``(H, W, 3)`` image as PNG, JPEG or TIFF by the path's extension.
 
     16-bit images stay 16-bit in PNG and TIFF (JPEG is 8-bit). ``encoding``: compression settings.
-    The file appears whole or not at all.
+    ``alpha``: uint8 ``(H, W)`` transparency, kept in PNG and TIFF (scaled to 16 bits for 16-bit
+    output); a JPEG cannot hold it. The file appears whole or not at all, and never replaces an
+    existing one unless ``overwrite`` (checked atomically: two writers of one name cannot both win).
+    Returns what could not be kept (``"alpha"``), if anything.
     """
     from PIL import Image
 
@@ -134,24 +172,36 @@ def write_rgb(rgb, path, overwrite=False, encoding=Encoding()):
     path = Path(path)
     if path.exists() and not overwrite:
         raise ImageError(f"output {path} already exists; choose another name or remove it.")
+    dropped = ()
+    if alpha is not None:
+        if file_format == "JPEG":
+            dropped = ("alpha",)
+        else:
+            alpha = alpha.astype(np.uint16) * 257 if rgb.dtype == np.uint16 else alpha
+            rgb = np.concatenate([rgb, alpha[..., None].astype(rgb.dtype)], axis=-1)
+    channels = "RGBA" if rgb.shape[-1] == 4 else "RGB"
     try:
-        with atomic_output(path) as temporary:
+        with atomic_output(path, replace=overwrite) as temporary:
             if rgb.dtype == np.uint16 and file_format == "PNG":
                 import png
 
-                writer = png.Writer(rgb.shape[1], rgb.shape[0], greyscale=False, bitdepth=16,
-                                    compression=encoding.png_compression)
+                writer = png.Writer(rgb.shape[1], rgb.shape[0], greyscale=False, alpha=channels == "RGBA",
+                                    bitdepth=16, compression=encoding.png_compression)
                 with open(temporary, "wb") as stream:
                     writer.write(stream, rgb.reshape(rgb.shape[0], -1))
             elif rgb.dtype == np.uint16 and file_format == "TIFF":
                 import tifffile
 
-                tifffile.imwrite(temporary, rgb, photometric="rgb")
+                tifffile.imwrite(temporary, rgb, photometric="rgb", extrasamples=("unassalpha",) * (channels == "RGBA"))
             else:
                 if rgb.dtype == np.uint16:
                     rgb = (rgb // 257).astype(np.uint8)
                 options = {"PNG": {"compress_level": encoding.png_compression},
                            "JPEG": {"quality": encoding.jpeg_quality}}.get(file_format, {})
-                Image.fromarray(rgb, mode="RGB").save(temporary, format=file_format, **options)
+                Image.fromarray(rgb, mode=channels).save(temporary, format=file_format, **options)
+    except OutputExistsError:
+        raise ImageError(f"output {path} already exists (written meanwhile by another process); choose another "
+                         "name or remove it.") from None
     except OSError as error:
         raise ImageError(f"cannot write {path} ({error}).") from None
+    return dropped

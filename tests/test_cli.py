@@ -117,7 +117,7 @@ def test_default_output_names(tmp_path, tiny_unet_file):
         (None, ["missing.png"], "does not exist"),
         ("empty_folder", ["empty"], "holds no images"),
         ("text_file", ["fake.png", "-o", "out.png"], "not an image"),
-        ("image", ["image.png", "-o", "image.png"], "refusing to overwrite the input"),
+        ("image", ["image.png", "-o", "image.png"], "over the input"),
         ("image", ["image.png", "-o", "exists.png"], "already exists"),
         ("image", ["image.png", "-o", "out.gif"], "must end in one of"),
         ("image", ["image.png", "-o", "image.png/inside.png"], "cannot write"),
@@ -203,7 +203,8 @@ def test_output_encoding_options(tmp_path, tiny_unet_file):
 
     assert (cli.PNG_COMPRESSION, cli.JPEG_QUALITY) == (images.PNG_COMPRESSION, images.JPEG_QUALITY)
     rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (120, 160), dtype=np.uint8)).save(tmp_path / "noise.png")
+    texture = np.clip(np.tile(gradient(120, 160), 1) + rng.integers(0, 8, (120, 160)), 0, 255).astype(np.uint8)
+    Image.fromarray(texture).save(tmp_path / "noise.png")  # detail for JPEG to lose, structure for zlib
     sizes = {}
     for option, value, name in (("--jpeg-quality", "20", "low.jpg"), ("--jpeg-quality", "100", "high.jpg"),
                                 ("--png-compression", "0", "none.png"), ("--png-compression", "9", "best.png")):
@@ -233,8 +234,8 @@ def test_folder_results_come_in_order_and_match_one_by_one(tmp_path, tiny_unet_f
         jobs.append((source, tmp_path / f"out-{index}.png"))
     jobs.append((jobs[0][0], jobs[1][0]))  # an output over another input: refused
     results = list(colorize_files(jobs, colorizer))
-    assert [(source, target) for source, target, _ in results] == jobs
-    assert [type(result) for _, _, result in results] == [GrayImage, GrayImage, ImageError, GrayImage, GrayImage,
+    assert [(source, target) for source, target, _, _ in results] == jobs
+    assert [type(result) for _, _, result, _ in results] == [GrayImage, GrayImage, ImageError, GrayImage, GrayImage,
                                                           ImageError]
     colorize_file(jobs[3][0], tmp_path / "alone.png", colorizer)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "alone.png")), np.asarray(Image.open(jobs[3][1])))
@@ -272,3 +273,145 @@ def test_a_killed_write_leaves_nothing_a_later_run_reads_and_is_cleaned_up(tmp_p
     with atomic_output(out / "a.png") as temporary:
         temporary.write_bytes(b"new")
     assert not leftover.exists() and (out / "a.png").read_bytes() == b"new"
+
+
+
+def test_folder_names_and_colliding_outputs(tmp_path, tiny_unet_file, capsys, monkeypatch):
+    from colorize_cnn.cli import plan_jobs
+
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(gradient()).save(tmp_path / "x.bmp")
+    Image.fromarray(gradient()).save(tmp_path / "x.webp")
+    from pathlib import Path
+
+    jobs, errors = plan_jobs([Path(".")], None)
+    assert not jobs and "would all be written to" in errors[0]  # x.bmp and x.webp -> x.png
+    assert main([".", "--model", str(tiny_unet_file)]) == 1
+    assert not (tmp_path.parent / f"{tmp_path.name}-color").exists()  # nothing written
+    (tmp_path / "x.webp").unlink()
+    assert main([".", "--model", str(tiny_unet_file)]) == 0  # "." is named after the folder it is
+    assert (tmp_path.parent / f"{tmp_path.name}-color" / "x.png").is_file()
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    Image.fromarray(gradient()).save(tmp_path / "a" / "x.png")
+    Image.fromarray(gradient()).save(tmp_path / "b" / "x.png")
+    assert main(["a/x.png", "b/x.png", "-o", "out", "--model", str(tiny_unet_file), "--overwrite"]) == 1
+    assert "would all be written to" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    (tmp_path / "existing").mkdir()
+    assert main(["a/x.png", "-o", "existing", "--model", str(tiny_unet_file)]) == 0  # an existing folder: into it
+    assert (tmp_path / "existing" / "x-color.png").is_file()
+
+
+def test_never_over_a_file_created_meanwhile(tmp_path):
+    from colorize_cnn.images import ImageError, write_rgb
+
+    target = tmp_path / "out.png"
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    import colorize_cnn.files as files
+
+    real = files.tempfile.mkstemp
+
+    def another_process_writes_first(*args, **kwargs):
+        target.write_bytes(b"the other process's image")  # between the check and the rename
+        return real(*args, **kwargs)
+
+    files.tempfile.mkstemp = another_process_writes_first
+    try:
+        with pytest.raises(ImageError, match="already exists"):
+            write_rgb(rgb, target)
+    finally:
+        files.tempfile.mkstemp = real
+    assert target.read_bytes() == b"the other process's image" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("mode, values, expected", [
+    ("F", np.linspace(0, 1, 60, dtype=np.float32), "ok"),
+    ("F", np.linspace(-5, 300, 60, dtype=np.float32), "32-bit float image with values from -5 to 300"),
+    ("I", np.linspace(0, 65535, 60).astype(np.int32), "ok"),
+    ("I", np.linspace(0, 2**31 - 1, 60).astype(np.int32), "32-bit integer image"),
+])
+def test_32_bit_tiffs_are_read_right_or_refused(mode, values, expected, tmp_path, tiny_unet_file, capsys):
+    source = tmp_path / "wide.tif"
+    Image.fromarray(np.tile(values, (40, 1)), mode=mode).save(source)
+    status = main([str(source), "-o", str(tmp_path / "out.png"), "--model", str(tiny_unet_file)])
+    if expected == "ok":
+        assert status == 0
+        gray = read_gray(source).pixels
+        assert gray.dtype == np.uint16 and gray[0, 0] == 0 and gray[0, -1] == 65535
+    else:
+        assert status == 1 and expected in capsys.readouterr().err
+        assert not (tmp_path / "out.png").exists()
+
+
+def test_transparency_is_kept_where_the_format_can_and_pages_are_reported(tmp_path, tiny_unet_file, capsys):
+    rgba = np.dstack([colour_image(), np.where(np.arange(60) < 30, 0, 255).astype(np.uint8)[None].repeat(40, 0)])
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "clear.png")
+    assert main([str(tmp_path / "clear.png"), "-o", str(tmp_path / "out.png"), "--model", str(tiny_unet_file)]) == 0
+    out = Image.open(tmp_path / "out.png")
+    assert out.mode == "RGBA"
+    np.testing.assert_array_equal(np.asarray(out)[..., 3], rgba[..., 3])
+    assert main([str(tmp_path / "clear.png"), "-o", str(tmp_path / "out.jpg"), "--model", str(tiny_unet_file)]) == 0
+    assert "transparency not kept" in capsys.readouterr().err
+    pages = [Image.fromarray(gradient()), Image.fromarray(255 - gradient())]
+    pages[0].save(tmp_path / "pages.tif", save_all=True, append_images=pages[1:])
+    assert main([str(tmp_path / "pages.tif"), "-o", str(tmp_path / "p.png"), "--model", str(tiny_unet_file)]) == 0
+    assert "first of 2 pages" in capsys.readouterr().err
+
+
+def test_clear_messages_for_unreadable_and_oversized_files(tmp_path, tiny_unet_file, capsys, monkeypatch):
+    import os
+
+    import colorize_cnn.images as images
+
+    source = tmp_path / "locked.png"
+    Image.fromarray(gradient()).save(source)
+    if os.geteuid() != 0:  # root reads anything
+        source.chmod(0)
+        assert main([str(source), "--model", str(tiny_unet_file)]) == 1
+        assert "permission denied" in capsys.readouterr().err
+        source.chmod(0o644)
+    monkeypatch.setattr(images, "MAX_PIXELS", 1000)
+    assert main([str(source), "--model", str(tiny_unet_file)]) == 1
+    err = capsys.readouterr().err
+    assert "megapixels" in err and "corrupt" not in err and "site-packages" not in err
+
+
+def test_skip_existing_resumes_a_folder_run_and_redoes_damaged_outputs(tmp_path, tiny_unet_file, capsys):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        Image.fromarray(gradient()).save(folder / f"{name}.png")
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file)]) == 0
+    (out / "c.png").write_bytes((out / "c.png").read_bytes()[:60])  # cut short by something else
+    before = (out / "a.png").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file)]) == 1  # exists: refused
+    capsys.readouterr()
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file), "--skip-existing"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("exists: skipped") == 2 and "c.png ->" in err
+    assert (out / "a.png").stat().st_mtime_ns == before and Image.open(out / "c.png").load() is not None
+    with pytest.raises(SystemExit):
+        main([str(folder), "-o", str(out), "--skip-existing", "--overwrite"])
+
+
+def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path, tiny_unet_file, capsys, monkeypatch):
+    import colorize_cnn.colorize as colorize_module
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        Image.fromarray(gradient()).save(folder / f"{name}.png")
+    real = colorize_module.colorize
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(colorize_module, "colorize", interrupted)
+    assert main([str(folder), "-o", str(tmp_path / "out"), "--model", str(tiny_unet_file)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; 1 of 3 images were written" in err and "Traceback" not in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png"]

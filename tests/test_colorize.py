@@ -79,8 +79,16 @@ def test_bad_models_are_refused(tmp_path):
         load_colorizer(str(tmp_path / "missing.keras"))
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(b"not a zip")
-    with pytest.raises(ModelLoadError, match="not a Keras model file"):
+    with pytest.raises(ModelLoadError, match="damaged or not a .keras file"):
         load_colorizer(str(garbage))
+    good = tmp_path / "good.keras"
+    import keras
+
+    keras.Sequential([keras.Input((8,)), keras.layers.Dense(10)]).save(good)
+    damaged = tmp_path / "damaged.keras"
+    damaged.write_bytes(good.read_bytes()[: good.stat().st_size // 2])  # cut short: exists, cannot load
+    with pytest.raises(ModelLoadError, match="damaged"):
+        load_colorizer(str(damaged))
     import keras
 
     classifier = keras.Sequential([keras.Input((8,)), keras.layers.Dense(10)])
@@ -88,3 +96,21 @@ def test_bad_models_are_refused(tmp_path):
     classifier.save(path)
     with pytest.raises(ModelLoadError, match="not a colorizer"):
         load_colorizer(str(path))
+
+
+def test_a_diverged_model_is_refused_and_extreme_colours_keep_the_lightness(tmp_path):
+    from colorize_cnn import color
+    from colorize_cnn.colorize import ModelOutputError, load_colorizer
+    from colorize_cnn.models import build_model
+
+    gray = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (48, 1))
+    model = build_model("unet_regression", base_filters=4)
+    kernel, bias = model.get_layer("ab_unit").get_weights()
+    model.get_layer("ab_unit").set_weights([kernel * np.nan, bias])  # a diverged training run
+    with pytest.raises(ModelOutputError, match="NaN"):
+        colorize(gray, load_colorizer(model))
+    extreme = build_model("unet_regression", base_filters=4)
+    kernel, bias = extreme.get_layer("ab_unit").get_weights()
+    extreme.get_layer("ab_unit").set_weights([kernel * 0, bias * 0 + 50.0])  # ab saturated at the range's edge
+    rgb = colorize(gray, load_colorizer(extreme))
+    np.testing.assert_allclose(color.rgb_to_lab(rgb)[..., 0], color.gray_to_lightness(gray), atol=0.01)
