@@ -85,18 +85,42 @@ def balanced_subset(labels, limit, seed=0):
 
 # --- the official python batches -------------------------------------------------------------
 
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickles a CIFAR-10 batch (a dict of bytes, lists and one NumPy array) and nothing else:
+    any other class or function named in the file is refused before it can run."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"),
+               ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}: not part of a CIFAR-10 batch")
+        return super().find_class(module, name)
+
+
 def _unpickle_batch(file_object, name):
+    hint = "Download cifar-10-python.tar.gz again from https://www.cs.toronto.edu/~kriz/cifar.html."
     try:
-        batch = pickle.load(file_object, encoding="bytes")
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        labels = batch[b"labels"]
-        images = data.reshape(-1, 3, IMAGE_SIZE, IMAGE_SIZE).transpose(0, 2, 3, 1)
+        batch = _BatchUnpickler(file_object, encoding="bytes").load()
+        data, labels = batch[b"data"], batch[b"labels"]
     except Exception as error:  # pickle raises many types on a damaged file
         raise DataSourceError(
-            f"CIFAR-10 batch file {name} is corrupt or not a CIFAR-10 batch ({type(error).__name__}: {error}). "
-            "Download cifar-10-python.tar.gz again from https://www.cs.toronto.edu/~kriz/cifar.html."
-        ) from error
-    return images, labels
+            f"CIFAR-10 batch file {name} is corrupt or not a CIFAR-10 batch ({type(error).__name__}: {error}). {hint}"
+        ) from None
+    size = 3 * IMAGE_SIZE * IMAGE_SIZE
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != size:
+        shape, dtype = getattr(data, "shape", None), getattr(data, "dtype", type(data).__name__)
+        raise DataSourceError(f"CIFAR-10 batch file {name}: its data must be uint8 of shape (N, {size}). Received: "
+                              f"dtype={dtype}, shape={shape}. {hint}")
+    labels = np.asarray(labels)
+    if labels.shape != (len(data),) or not np.issubdtype(labels.dtype, np.integer):
+        raise DataSourceError(f"CIFAR-10 batch file {name} has {len(data)} images but labels of shape {labels.shape} "
+                              f"and dtype {labels.dtype}. {hint}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
+        raise DataSourceError(f"CIFAR-10 batch file {name} has labels from {labels.min()} to {labels.max()}; "
+                              f"CIFAR-10 labels are 0 to {len(CLASS_NAMES) - 1}. {hint}")
+    return data.reshape(-1, 3, IMAGE_SIZE, IMAGE_SIZE).transpose(0, 2, 3, 1), labels.tolist()
 
 
 def _batch_names():
@@ -118,11 +142,19 @@ def _load_batches_folder(folder):
 
 
 def _load_tarball(path):
+    import gzip
+    import zlib
+
     train_names, test_names = _batch_names()
-    try:
+    try:  # read to the end once, so gzip checks its CRC and length: a flipped byte or a cut file is caught
+        with gzip.open(path) as stream:
+            while stream.read(1 << 22):
+                pass
         archive = tarfile.open(path, "r:gz")
-    except (tarfile.TarError, OSError) as error:
-        raise DataSourceError(f"{path} is not a readable cifar-10-python.tar.gz archive ({error}).") from error
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise DataSourceError(f"{path} is not a readable cifar-10-python.tar.gz archive: truncated or damaged "
+                              f"({type(error).__name__}: {error}). Download it again from "
+                              "https://www.cs.toronto.edu/~kriz/cifar.html.") from None
     with archive:
         members = {Path(member.name).name: member for member in archive.getmembers() if member.isfile()}
         missing = [name for name in train_names + test_names if name not in members]
@@ -156,7 +188,7 @@ def _read_rgb_uint8(path):
     return array
 
 
-def _load_image_split(split_dir, class_names):
+def _load_image_split(split_dir, class_names, limit=None, seed=0):
     paths, labels = [], []
     for label, class_name in enumerate(class_names):
         files = sorted(p for p in (split_dir / class_name).iterdir() if is_image_file(p))
@@ -164,12 +196,28 @@ def _load_image_split(split_dir, class_names):
         labels.extend([label] * len(files))
     if not paths:
         raise DataSourceError(f"{split_dir} holds no images (looked for {', '.join(INPUT_SUFFIXES)}).")
+    if limit is not None:  # read only the images a --limit run uses
+        keep = balanced_subset(np.asarray(labels), limit, seed)
+        paths, labels = [paths[index] for index in keep], [labels[index] for index in keep]
+
+    def read(path):
+        try:
+            return _read_rgb_uint8(path)
+        except DataSourceError as error:
+            return error
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        images = np.stack(list(pool.map(_read_rgb_uint8, paths, chunksize=256)))
-    return images, np.asarray(labels)
+        images = list(pool.map(read, paths, chunksize=256))
+    bad = [index for index, image in enumerate(images) if isinstance(image, DataSourceError)]
+    for index in bad:  # one bad file must not stop the rest: name it and go on
+        print(f"skipped {images[index]}")
+    if len(bad) == len(paths):
+        raise DataSourceError(f"{split_dir}: no image could be read (the first: {images[0]}).")
+    good = [index for index in range(len(paths)) if index not in set(bad)]
+    return np.stack([images[index] for index in good]), np.asarray([labels[index] for index in good])
 
 
-def _load_image_folder(folder):
+def _load_image_folder(folder, limit=None, seed=0):
     class_names = tuple(sorted(p.name for p in (folder / "train").iterdir() if p.is_dir()))
     test_classes = tuple(sorted(p.name for p in (folder / "test").iterdir() if p.is_dir()))
     if not class_names or class_names != test_classes:
@@ -177,7 +225,7 @@ def _load_image_folder(folder):
             f"{folder}: train/ and test/ must hold the same class folders. "
             f"Received: train/ {list(class_names)}, test/ {list(test_classes)}."
         )
-    return [_load_image_split(folder / split, class_names) for split in ("train", "test")], class_names
+    return [_load_image_split(folder / split, class_names, limit, seed) for split in ("train", "test")], class_names
 
 
 # --- the entry point -------------------------------------------------------------------------
@@ -195,7 +243,7 @@ def _layout_of(path):
     return None
 
 
-def _load_local(path):
+def _load_local(path, limit=None, seed=0):
     """Returns ((train_images, train_labels), (test_images, test_labels)), name, class names."""
     layout = _layout_of(path)
     if layout == "tarball":
@@ -204,7 +252,7 @@ def _load_local(path):
         folder = path if layout == "batches" else path / "cifar-10-batches-py"
         return _load_batches_folder(folder), "CIFAR-10 (official python batches)", CLASS_NAMES
     if layout == "images":
-        splits, class_names = _load_image_folder(path)
+        splits, class_names = _load_image_folder(path, limit, seed)
         name = "CIFAR-10 (JPEG copy)" if class_names == CLASS_NAMES else f"image folder {path.name}"
         return splits, name, class_names
     if not path.exists():
@@ -243,7 +291,7 @@ def load_cifar10(data_dir=None, limit=None, seed=0):
         path = Path(explicit).expanduser()
         where = "--data/data_dir" if data_dir is not None else f"${DATA_ENV_VAR}"
         try:
-            (train, test), name, class_names = _load_local(path)
+            (train, test), name, class_names = _load_local(path, limit, seed)
         except DataSourceError as error:
             raise DataSourceError(f"{error} (given by {where})") from error
         source = str(path)

@@ -94,11 +94,80 @@ def test_batch_with_wrong_content(cifar_batches, tmp_path):
         load_cifar10(broken)
 
 
-def test_unreadable_image(image_folder, tmp_path):
+def test_an_unreadable_image_is_named_and_skipped(image_folder, tmp_path, capsys):
     copy = copy_of(image_folder, tmp_path)
+    whole = load_cifar10(copy)
     (copy / "test" / "cat" / "0000.jpg").write_bytes(b"\xff\xd8 truncated")
-    with pytest.raises(DataSourceError, match="cannot read image .*0000.jpg"):
+    loaded = load_cifar10(copy)
+    out = capsys.readouterr().out
+    assert "skipped cannot read image" in out and "0000.jpg" in out
+    assert len(loaded.test) == len(whole.test) - 1 and len(loaded.train) == len(whole.train)
+
+
+def test_a_limit_reads_only_the_images_it_uses(image_folder, tmp_path):
+    copy = copy_of(image_folder, tmp_path)
+    for path in sorted((copy / "test").rglob("*.jpg")):  # damage each in turn: one the limit does not pick
+        original = path.read_bytes()
+        path.write_bytes(b"\xff\xd8 truncated")
+        try:
+            if len(load_cifar10(copy, limit=4).test) == 4:  # not among the four: never read, nothing skipped
+                return
+        finally:
+            path.write_bytes(original)
+    pytest.fail("every test image was picked by --limit 4")
+
+
+def test_a_damaged_tarball_is_refused(cifar_tarball, tmp_path):
+    content = cifar_tarball.read_bytes()
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(content[: len(content) // 2])
+    flipped = tmp_path / "flipped.tar.gz"
+    damaged = bytearray(content)
+    damaged[len(damaged) // 2] ^= 0x01
+    flipped.write_bytes(bytes(damaged))
+    for path in (truncated, flipped):
+        with pytest.raises(DataSourceError, match="truncated or damaged"):
+            load_cifar10(path)
+
+
+@pytest.mark.parametrize("batch, message", [
+    ({b"data": np.zeros((20, 3072), np.uint8), b"labels": [0] * 15}, "labels of shape"),
+    ({b"data": np.zeros((20, 3072), np.uint8), b"labels": [40] * 20}, "labels from 40 to 40"),
+    ({b"data": np.zeros((20, 3072), np.uint8), b"labels": [-1] * 20}, "labels from -1"),
+    ({b"data": np.zeros((20, 3072), np.float32), b"labels": [0] * 20}, "must be uint8"),
+    ({b"data": np.zeros((20, 3072), np.int16), b"labels": [0] * 20}, "must be uint8"),
+])
+def test_bad_batch_contents_are_refused(cifar_batches, tmp_path, batch, message):
+    import pickle
+    import shutil
+
+    copy = tmp_path / "batches"
+    shutil.copytree(cifar_batches, copy)
+    with open(copy / "data_batch_1", "wb") as file_object:
+        pickle.dump(batch, file_object)
+    with pytest.raises(DataSourceError, match=message):
         load_cifar10(copy)
+
+
+class _Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch PWNED",))
+
+
+def test_a_batch_that_would_run_code_is_refused_before_it_runs(cifar_batches, tmp_path, monkeypatch):
+    import pickle
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "batches"
+    shutil.copytree(cifar_batches, copy)
+    with open(copy / "data_batch_1", "wb") as file_object:
+        pickle.dump({b"data": _Exploit(), b"labels": []}, file_object)
+    with pytest.raises(DataSourceError, match="refused to load"):
+        load_cifar10(copy)
+    assert not (tmp_path / "PWNED").exists()
 
 
 def test_no_source_works(monkeypatch):
