@@ -104,6 +104,13 @@ def _without_collisions(jobs, errors):
     return [(source, target) for source, target in jobs if target.resolve() not in clashing], errors
 
 
+def _exists(path):
+    try:
+        return path.exists()
+    except OSError:  # unreachable (name too long, no permission): reported when it is written
+        return False
+
+
 def _complete_image(path):
     """Whether ``path`` is an image that decodes to its end (a finished output, not a cut-short one)."""
     from PIL import Image
@@ -170,7 +177,7 @@ def main(argv=None):
     if any("would" in message for message in errors):
         return EXIT_FAILED  # colliding outputs: nothing is written until the names are sorted out
     if args.skip_existing:
-        done = [(source, target) for source, target in jobs if target.exists() and _complete_image(target)]
+        done = [(source, target) for source, target in jobs if _exists(target) and _complete_image(target)]
         for source, target in done:
             print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
         jobs = [job for job in jobs if job not in done]
@@ -192,7 +199,7 @@ def main(argv=None):
     from tqdm import tqdm
 
     failures = len(errors)
-    existed = {target for _, target in jobs if target.exists()}
+    existed = {target for _, target in jobs if _exists(target)}
     results = colorize_files(jobs, colorizer, overwrite=args.overwrite or overwrite_damaged,
                              working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding)
     try:
@@ -205,7 +212,7 @@ def main(argv=None):
             tqdm.write(f"{source} -> {target}{_notes(image, dropped)}", file=sys.stderr)
     except KeyboardInterrupt:
         results.close()  # the write in progress completes (or leaves nothing) before this returns
-        written = sum(target.exists() and target not in existed for _, target in jobs)
+        written = sum(_exists(target) and target not in existed for _, target in jobs)
         print(f"colorize-cnn: interrupted; {written} of {len(jobs)} images were written, the rest were not "
               "(run again with --skip-existing to go on).", file=sys.stderr)
         return EXIT_INTERRUPTED

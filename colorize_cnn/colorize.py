@@ -195,7 +195,11 @@ def _check_output(input_path, output_path, overwrite, inputs=()):
     output_format(output_path)
     if output_path.resolve() == input_path.resolve() or output_path.resolve() in inputs:
         raise ImageError(f"refusing to overwrite the input {output_path}; choose another output name.")
-    if output_path.exists() and not overwrite:
+    try:
+        exists = output_path.exists()
+    except OSError as error:  # a name too long, a folder without search permission, ...
+        raise ImageError(f"cannot write {output_path} ({error.strerror or error}); choose another output.") from None
+    if exists and not overwrite:
         raise ImageError(f"output {output_path} already exists; choose another name or remove it.")
 
 

@@ -113,8 +113,12 @@ def load_photos(folder, limit=None):
         raise DataSourceError(f"{folder} holds no photos ({', '.join(INPUT_SUFFIXES)}).")
     photos = []
     for path in paths:
-        with Image.open(path) as image:
-            photos.append(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
+        try:
+            with Image.open(path) as image:
+                photos.append(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
+        except (OSError, SyntaxError, ValueError) as error:
+            raise DataSourceError(f"cannot read photo {path} ({type(error).__name__}: {error}); remove or replace "
+                                  "it: the evaluation's photo set must be whole.") from None
     return [path.name for path in paths], photos
 
 

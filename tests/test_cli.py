@@ -415,3 +415,15 @@ def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path, tiny_unet_file, capsys, mo
     err = capsys.readouterr().err
     assert "interrupted; 1 of 3 images were written" in err and "Traceback" not in err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png"]
+
+
+def test_unusable_output_names_are_reported_per_file(tmp_path, tiny_unet_file, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(gradient()).save(folder / ("x" * 250 + ".png"))  # the input fits; "...-color.png" is too long
+    Image.fromarray(gradient()).save(folder / "short.png")
+    status = main([str(folder / ("x" * 250 + ".png")), str(folder / "short.png"), "-o", str(tmp_path / "out"),
+                   "--model", str(tiny_unet_file)])
+    err = capsys.readouterr().err
+    assert status == 1 and "File name too long" in err and "Traceback" not in err
+    assert (tmp_path / "out" / "short-color.png").is_file()
