@@ -71,8 +71,6 @@ def photo(height, width):
 
 def measure_one(megapixels, model, repeats, folder):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from concurrent.futures import ThreadPoolExecutor
-
     import numpy as np
     from PIL import Image
 
@@ -102,12 +100,9 @@ def measure_one(megapixels, model, repeats, folder):
     ab = colorizer.predict_ab(gray.astype(np.float32) / 255.0)
     seconds["predict"] = median_seconds(lambda: colorizer.predict_ab(gray.astype(np.float32) / 255.0), repeats)
     lightness = color.gray_to_lightness(gray)
-    rows = max(1, color._CHUNK_PIXELS // width)
 
     def upsample():
-        bands = color.chroma_upsampler(lightness, ab)
-        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-            list(pool.map(lambda start: bands(start, min(height, start + rows)), range(0, height, rows)))
+        color.for_each_band(height, width, color.chroma_upsampler(lightness, ab))
 
     seconds["upsample"] = median_seconds(upsample, repeats)
     seconds["recombine"] = median_seconds(lambda: color.recombine(lightness, ab, np.uint8), repeats)

@@ -57,7 +57,7 @@ def plan_jobs(inputs, output):
     """List of (input file, output file) and a list of error messages for inputs that give none.
 
     Outputs that would collide (two inputs to one output name, or an output that is an input) are
-    errors here, before any work."""
+    errors here, before any work, and leave no job at all."""
     from colorize_cnn.images import INPUT_SUFFIXES, is_image_file
 
     jobs, errors = [], []
@@ -100,8 +100,8 @@ def _without_collisions(jobs, errors):
                           "different folders (-o) or rename one.")
         elif target in inputs:
             errors.append(f"{sources[0]} would be written over the input {target}; choose another output (-o).")
-    clashing = {target for target, sources in by_target.items() if len(sources) > 1 or target in inputs}
-    return [(source, target) for source, target in jobs if target.resolve() not in clashing], errors
+    clashing = any(len(sources) > 1 or target in inputs for target, sources in by_target.items())
+    return ([] if clashing else jobs), errors  # a clash stops the whole run: nothing is written
 
 
 def _exists(path):
@@ -159,7 +159,6 @@ def main(argv=None):
     from colorize_cnn.colorize import check_working_size
     from colorize_cnn.errors import BadArgumentError
     from colorize_cnn.heads import check_vividness
-
     from colorize_cnn.images import Encoding
 
     try:  # the API's own checks, reported as usage errors (exit 2)
@@ -174,18 +173,13 @@ def main(argv=None):
     jobs, errors = plan_jobs(args.inputs, args.output)
     for message in errors:
         print(f"colorize-cnn: error: {message}", file=sys.stderr)
-    if any("would" in message for message in errors):
-        return EXIT_FAILED  # colliding outputs: nothing is written until the names are sorted out
-    if args.skip_existing:
+    if args.skip_existing:  # what still exists after this does not decode: it is written again
         done = [(source, target) for source, target in jobs if _exists(target) and _complete_image(target)]
         for source, target in done:
             print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
         jobs = [job for job in jobs if job not in done]
-        if not jobs and not errors:
+        if done and not jobs and not errors:
             return EXIT_OK
-        overwrite_damaged = True
-    else:
-        overwrite_damaged = False
     if not jobs:
         return EXIT_FAILED
     from colorize_cnn.colorize import ModelLoadError, colorize_files, load_colorizer
@@ -200,7 +194,7 @@ def main(argv=None):
 
     failures = len(errors)
     existed = {target for _, target in jobs if _exists(target)}
-    results = colorize_files(jobs, colorizer, overwrite=args.overwrite or overwrite_damaged,
+    results = colorize_files(jobs, colorizer, overwrite=args.overwrite or args.skip_existing,
                              working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding)
     try:
         for source, target, image, dropped in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image",

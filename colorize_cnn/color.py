@@ -51,8 +51,8 @@ def lab_to_rgb(lab, dtype=np.float32):
     Keeps the lightness: a colour outside the sRGB gamut is moved towards the gray of the same
     luminance, in linear RGB, until it fits. Luminance is linear in linear RGB, so L is kept
     exactly (up to the output's rounding) and the hue's chromaticity is kept; only chroma is lost.
-    Plain float32 NumPy on ``lab`` (one pass per operation): ``recombine`` calls it on chunks
-    that fit in the processor's cache.
+    Plain float32 NumPy on ``lab`` (one pass per operation); ``recombine`` runs it on bands of
+    rows, so its temporaries stay small.
     """
     lab = _as_float32(lab)
     return _lab_planes_to_rgb(lab[..., 0], lab[..., 1], lab[..., 2], np.dtype(dtype))
@@ -99,22 +99,28 @@ def rgb_to_gray(rgb):
 def gray_from_rgb8(rgb):
     """uint8 sRGB ``(H, W, 3)`` -> uint8 gray ``(H, W)``, ``rgb_to_gray`` rounded to 8 bits (within
     one level of it), by table lookups in bands of rows: memory stays flat for any photo size."""
-    from concurrent.futures import ThreadPoolExecutor
-
     rgb = np.asarray(rgb)
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[-1] != 3:
         raise ValueError(f"expected uint8 RGB of shape (H, W, 3). Received: dtype={rgb.dtype}, shape={rgb.shape}")
     gray = np.empty(rgb.shape[:2], dtype=np.uint8)
-    rows = max(1, _CHUNK_PIXELS // max(rgb.shape[1], 1))
 
-    def convert(start):
-        band = rgb[start:start + rows]
+    def convert(start, stop):
+        band = rgb[start:stop]
         luminance = sum(_LUMINANCE_FROM_UINT8[channel][band[..., channel]] for channel in range(3))
-        gray[start:start + rows] = _ENCODE_UINT8[(luminance * np.float32(65535) + np.float32(0.5)).astype(np.uint16)]
+        gray[start:stop] = _ENCODE_UINT8[(luminance * np.float32(65535) + np.float32(0.5)).astype(np.uint16)]
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(convert, range(0, len(gray), rows)))
+    for_each_band(*gray.shape, convert)
     return gray
+
+
+def for_each_band(height, width, convert):
+    """Calls ``convert(start, stop)`` for bands of rows of about ``_CHUNK_PIXELS`` pixels, on every
+    core (NumPy and Pillow release the GIL): memory stays flat and both cores stay busy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = max(1, _CHUNK_PIXELS // max(width, 1))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(lambda start: convert(start, min(height, start + rows)), range(0, height, rows)))
 
 
 def _srgb_decode(encoded):
@@ -355,19 +361,13 @@ def recombine(lightness, ab, dtype=np.float32, upsampling=DEFAULT_UPSAMPLING):
     The work runs in bands of rows on every core (NumPy and Pillow release the GIL): memory beyond
     the output stays flat, and each band is upsampled and converted while it is in cache.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     lightness = _as_float32(lightness)
-    height, width = lightness.shape
     chroma_rows = chroma_upsampler(lightness, ab, upsampling)
-    rgb = np.empty((height, width, 3), dtype=dtype)
-    rows_per_chunk = max(1, _CHUNK_PIXELS // max(width, 1))
+    rgb = np.empty(lightness.shape + (3,), dtype=dtype)
 
-    def convert(start):
-        stop = min(height, start + rows_per_chunk)
+    def convert(start, stop):
         a, b = chroma_rows(start, stop)
         rgb[start:stop] = _lab_planes_to_rgb(lightness[start:stop], a, b, np.dtype(dtype))
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(convert, range(0, height, rows_per_chunk)))
+    for_each_band(*lightness.shape, convert)
     return rgb

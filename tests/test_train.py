@@ -40,27 +40,10 @@ def test_config_refuses_bad_values(field, value):
 
 
 def test_interrupted_training_resumes(tiny_cifar, tmp_path):
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
-                raise KeyboardInterrupt
-
     config = TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10)
-    import colorize_cnn.train as train_module
-
-    original_fit = keras.Model.fit
-
-    def fit_with_interrupt(self, *args, callbacks=(), **kwargs):
-        return original_fit(self, *args, callbacks=[*callbacks, Interrupt()], **kwargs)
-
-    keras.Model.fit = fit_with_interrupt
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            train_module.train(config, tiny_cifar, tmp_path, verbose=0)
-    finally:
-        keras.Model.fit = original_fit
+    _interrupt_after(config, tiny_cifar, tmp_path, epoch=1)
     assert (tmp_path / "backup").exists()
-    _, history = train_module.train(config, tiny_cifar, tmp_path, verbose=0)
+    _, history = train(config, tiny_cifar, tmp_path, verbose=0)
     assert len(history["loss"]) == 3  # epochs 1-2 from the first run, epoch 3 resumed
     assert [int(e) for e in history["epoch"]] == [0, 1, 2]
 
