@@ -96,8 +96,9 @@ def write_decoding(decoding, model_path):
 
 # --- whole photographs at their own size -----------------------------------------------------
 
-def load_photos(folder, limit=None):
-    """The colour photos in ``folder`` (sorted by name) as ``(names, float32 RGB arrays in [0, 1])``."""
+def load_photos(folder, limit=None, names=None):
+    """The colour photos in ``folder`` (sorted by name; only ``names`` if given) as
+    ``(names, float32 RGB arrays in [0, 1])``."""
     from pathlib import Path
 
     from PIL import Image
@@ -108,7 +109,7 @@ def load_photos(folder, limit=None):
     folder = Path(folder)
     if not folder.is_dir():
         raise DataSourceError(f"photo folder {folder} does not exist; pass the folder of colour photos to evaluate on.")
-    paths = sorted(p for p in folder.iterdir() if is_image_file(p))[:limit]
+    paths = sorted(p for p in folder.iterdir() if is_image_file(p) and (names is None or p.name in names))[:limit]
     if not paths:
         raise DataSourceError(f"{folder} holds no photos ({', '.join(INPUT_SUFFIXES)}).")
     photos = []
@@ -202,15 +203,22 @@ def upsampling_errors(truths, methods=color.UPSAMPLING_METHODS, sigmas=(color.BI
     for truth in truths:
         lab = color.rgb_to_lab(truth)
         lightness, true_ab = lab[..., 0], lab[..., 1:]
-        height, width = lightness.shape
-        scale = min(1.0, chroma_side / max(height, width))
-        small_shape = max(1, round(height * scale)), max(1, round(width * scale))
-        small_ab = np.stack([color.resize_plane(true_ab[..., channel], *small_shape) for channel in (0, 1)], axis=-1)
         edges = edge_band(lightness)
         record(BASELINE, color.gray_to_rgb(color.rgb_to_gray(truth)), np.zeros_like(true_ab), truth, true_ab, edges)
         for name, (method, sigma) in zip(names, settings):
-            kwargs = {} if sigma is None else {"sigma": sigma}
-            ab = np.stack(color.chroma_upsampler(lightness, small_ab, method, **kwargs)(0, height), axis=-1)
-            rgb = color.lab_to_rgb(np.concatenate([lightness[..., None], ab], axis=-1))
+            rgb, ab = restored_from_shrunk_chroma(lab, method, sigma, chroma_side)
             record(name, rgb, ab, truth, true_ab, edges)
     return {name: {key: np.asarray(series) for key, series in measures.items()} for name, measures in values.items()}
+
+
+def restored_from_shrunk_chroma(lab, method, sigma=None, chroma_side=UPSAMPLING_CHROMA_SIDE):
+    """A photo's true chroma (``lab``: float32 ``(H, W, 3)``) shrunk to ``chroma_side`` and brought back
+    by ``method``, joined to its true lightness: (RGB in [0, 1], the restored ab)."""
+    lightness, true_ab = lab[..., 0], lab[..., 1:]
+    height, width = lightness.shape
+    scale = min(1.0, chroma_side / max(height, width))
+    small_shape = max(1, round(height * scale)), max(1, round(width * scale))
+    small_ab = np.stack([color.resize_plane(true_ab[..., channel], *small_shape) for channel in (0, 1)], axis=-1)
+    kwargs = {} if sigma is None else {"sigma": sigma}
+    ab = np.stack(color.chroma_upsampler(lightness, small_ab, method, **kwargs)(0, height), axis=-1)
+    return color.lab_to_rgb(np.concatenate([lightness[..., None], ab], axis=-1)), ab

@@ -209,7 +209,7 @@ def _summary_row(title, vividness, values):
 UPSAMPLING_COLUMNS = {"psnr": "PSNR (dB)", "chroma_error": "ab error", "edge_chroma_error": "ab error at edges"}
 
 
-def upsampling_main(sigmas, argv=None):
+def upsampling_main(sigmas, figure_photos, argv=None):
     from colorize_cnn.errors import report_errors
     from colorize_cnn.files import README_ASSETS
 
@@ -221,11 +221,32 @@ def upsampling_main(sigmas, argv=None):
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each split")
     args = parser.parse_args(argv)
     with report_errors() as status:
-        upsampling_report(Path(args.bsds500), args.out, sigmas, args.limit)
+        upsampling_report(Path(args.bsds500), args.out, sigmas, args.limit, figure_photos)
     return status.code
 
 
-def upsampling_report(bsds500, out_dir, sigmas, limit=None):
+def upsampling_figure(folder, path, names, crop=160):
+    """Gray | bilinear | joint bilateral | original on a ``crop``-pixel square of each named photo
+    (centred on its strongest lightness edges), chroma shrunk to the default model's grid."""
+    from colorize_cnn import color, evaluate, figures
+
+    grays, columns = [], {"bilinear (before)": [], "joint bilateral (default)": [], "original": []}
+    for name in names:
+        _, (truth,) = evaluate.load_photos(folder, names=[name])
+        lab = color.rgb_to_lab(truth)
+        edges = evaluate.edge_band(lab[..., 0]).astype(np.float32)
+        rows, cols = np.nonzero(edges)
+        top = int(np.clip(np.median(rows) - crop // 2, 0, truth.shape[0] - crop))
+        left = int(np.clip(np.median(cols) - crop // 2, 0, truth.shape[1] - crop))
+        window = (slice(top, top + crop), slice(left, left + crop))
+        grays.append(color.rgb_to_gray(truth)[window])
+        for title, method in (("bilinear (before)", "bilinear"), ("joint bilateral (default)", "joint_bilateral")):
+            columns[title].append(evaluate.restored_from_shrunk_chroma(lab, method)[0][window])
+        columns["original"].append(truth[window])
+    figures.comparison_grid(grays, columns, path, row_labels=list(names), cell_inches=2.2)
+
+
+def upsampling_report(bsds500, out_dir, sigmas, limit=None, figure_photos=()):
     """Writes ``chroma-upsampling.md`` and ``.json`` to ``out_dir``: the sigma sweep on val, every
     method (joint bilateral at ``color.BILATERAL_SIGMA``) on test, the gray baseline beside them."""
     from colorize_cnn import evaluate
@@ -249,5 +270,8 @@ def upsampling_report(bsds500, out_dir, sigmas, limit=None):
               "default.\n\n")
     write_text(header + "\n".join(tables), Path(out_dir) / "chroma-upsampling.md")
     write_json(summary, Path(out_dir) / "chroma-upsampling.json")
+    if limit is not None:  # a quick check: the first val photos stand in for the figure's
+        figure_photos = evaluate.load_photos(Path(bsds500) / "val", min(limit, 3))[0]
+    upsampling_figure(Path(bsds500) / "val", Path(out_dir) / "chroma-upsampling.png", figure_photos)
     print("\n".join(tables))
     return summary

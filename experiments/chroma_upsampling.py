@@ -5,7 +5,8 @@ Each BSDS500 photo's true chroma is shrunk to the default model's chroma grid (l
 brought back by bilinear, bicubic, the fast guided filter and joint bilateral upsampling, and
 joined to the photo's true lightness. BSDS500 val chooses the joint bilateral filter's sigma
 (``colorize_cnn.color.BILATERAL_SIGMA``); test reports every method at the defaults. Writes
-README-assets/chroma-upsampling.md and .json.
+README-assets/chroma-upsampling.md, .json and .png (gray | bilinear | joint bilateral | original
+on crops of three val photos).
 
 Run:   python experiments/chroma_upsampling.py --bsds500 ../shared/data/bsds500
 Quick: add --limit 5 --out runs/chroma-upsampling-quick
@@ -17,6 +18,7 @@ import sys
 from colorize_cnn.photos import upsampling_main
 
 SIGMAS = (5.0, 10.0, 20.0, 40.0)  # joint bilateral candidates compared on val (L units)
+FIGURE_PHOTOS = ("101085.jpg", "108070.jpg", "147091.jpg")  # BSDS500 val photos in the figure (fixed once)
 
 if __name__ == "__main__":
-    sys.exit(upsampling_main(SIGMAS, sys.argv[1:]))
+    sys.exit(upsampling_main(SIGMAS, FIGURE_PHOTOS, sys.argv[1:]))

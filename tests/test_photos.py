@@ -40,3 +40,18 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
     assert len(per_image) == 1 + 2 * 4  # header, 4 test photos x 2 models
     for name in ("photo-frontier.png", "photos.png", "photos.md", "photo-results.json"):
         assert (tmp_path / "out" / name).is_file()
+
+
+def test_chroma_upsampling_report_on_whole_photos(bsds_folder, tmp_path):
+    from colorize_cnn.photos import upsampling_report
+
+    summary = upsampling_report(bsds_folder, tmp_path, sigmas=(5.0, 10.0), limit=2)
+    assert list(summary["val"]) == ["gray baseline", "joint_bilateral (sigma 5)", "joint_bilateral (sigma 10)",
+                                    "bilinear", "bicubic", "guided"]
+    assert list(summary["test"]) == ["gray baseline", "joint_bilateral", "bilinear", "bicubic", "guided"]
+    for name, values in summary["test"].items():  # restoring the true chroma beats leaving it out
+        if name != "gray baseline":
+            assert values["psnr"] > summary["test"]["gray baseline"]["psnr"]
+            assert values["edge_chroma_error"] < summary["test"]["gray baseline"]["edge_chroma_error"]
+    for name in ("chroma-upsampling.md", "chroma-upsampling.json", "chroma-upsampling.png"):
+        assert (tmp_path / name).is_file()
