@@ -1,8 +1,8 @@
 """Colorizing a grayscale image of any size into an RGB image of the same size.
 
 The network predicts colour only, on a copy of the image no larger than ``working_size`` (or at
-the fixed 32x32 of the original models); the chroma is resized to the full H x W and joined to the
-input's own full-resolution lightness (``colorize_cnn.color.recombine``). So the output is exactly
+the fixed 32x32 of the original models); the chroma is brought to the full H x W, guided by the
+input's own full-resolution lightness, and joined to it (``colorize_cnn.color.recombine``). So the output is exactly
 H x W and keeps the input's luminance and detail.
 """
 
