@@ -8,8 +8,6 @@ from pathlib import Path
 
 from colorize_cnn.config import MAX_WORKING_SIZE, WORKING_SIZE
 
-PNG_COMPRESSION, JPEG_QUALITY = 3, 95  # images.PNG_COMPRESSION, images.JPEG_QUALITY (tests check they agree)
-
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130  # argparse exits 2 on bad usage; 130: Ctrl-C, as shells do
 
 
@@ -20,6 +18,8 @@ def _version():
 
 
 def build_parser():
+    from colorize_cnn.images import JPEG_QUALITY, PNG_COMPRESSION
+
     parser = argparse.ArgumentParser(
         prog="colorize-cnn",
         description="Colorize grayscale images of any size. The output has the input's size and lightness. "
@@ -183,6 +183,7 @@ def main(argv=None):
     if not jobs:
         return EXIT_FAILED
     from colorize_cnn.colorize import ModelLoadError, colorize_files, load_colorizer
+    from colorize_cnn.files import STALE_SECONDS, stale_temporaries
 
     try:
         with _quiet_tensorflow_start():
@@ -192,6 +193,8 @@ def main(argv=None):
         return EXIT_FAILED
     from tqdm import tqdm
 
+    for leftover in stale_temporaries([target for _, target in jobs], older_than=STALE_SECONDS):
+        leftover.unlink(missing_ok=True)  # a killed run's half-written outputs (younger ones may be in progress)
     failures = len(errors)
     existed = {target for _, target in jobs if _exists(target)}
     results = colorize_files(jobs, colorizer, overwrite=args.overwrite or args.skip_existing,

@@ -358,8 +358,8 @@ def recombine(lightness, ab, dtype=np.float32, upsampling=DEFAULT_UPSAMPLING):
     Returns:
         ``(H, W, 3)`` sRGB of ``dtype`` whose CIELAB lightness is ``lightness`` (up to rounding).
 
-    The work runs in bands of rows on every core (NumPy and Pillow release the GIL): memory beyond
-    the output stays flat, and each band is upsampled and converted while it is in cache.
+    The work runs in bands of rows on every core (``for_each_band``): memory beyond the output
+    stays flat, and each band is upsampled and converted before the next is touched.
     """
     lightness = _as_float32(lightness)
     chroma_rows = chroma_upsampler(lightness, ab, upsampling)

@@ -36,16 +36,14 @@ def atomic_output(path, durable=False, replace=True):
 
     On any error the temporary file is removed and ``path`` is left as it was. A kill leaves the
     hidden temporary file behind (``.<name>.<random><suffixes>``): ``stale_temporaries`` finds
-    them, folder runs never read hidden files, and each later write to ``path`` removes those
-    over an hour old. ``durable``: the data reaches the disk (fsync) before the rename, so
+    them (the command line and training remove them once at start), and folder runs never read
+    hidden files. ``durable``: the data reaches the disk (fsync) before the rename, so
     even a power cut leaves either the old file or the whole new one. ``replace=False``: an
     existing ``path`` is never replaced, even one created meanwhile by another process (the new
     file is linked into place, which fails if the name exists): raises ``OutputExistsError``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in stale_temporaries(path, older_than=STALE_SECONDS):
-        stale.unlink(missing_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{_stem(path)}.", suffix="".join(path.suffixes), dir=path.parent)
     os.close(handle)
     try:
@@ -74,19 +72,27 @@ def _stem(path):
     return path.name[: len(path.name) - len("".join(path.suffixes))] or path.name
 
 
-def stale_temporaries(path, older_than=0.0):
-    """Temporary files that ``atomic_output(path)`` left behind when killed, last modified more
-    than ``older_than`` seconds ago."""
-    import re
+def stale_temporaries(targets, older_than=0.0):
+    """Temporary files that ``atomic_output`` left behind when killed while writing one of
+    ``targets``, last modified more than ``older_than`` seconds ago. Each folder is listed once.
+    """
     import time
 
-    path = Path(path)
-    pattern = re.compile(re.escape(f".{_stem(path)}.") + r"[A-Za-z0-9_]{8}" + re.escape("".join(path.suffixes)) + "$")
-    if not path.parent.is_dir():
-        return []
-    now = time.time()
-    return [candidate for candidate in path.parent.iterdir()
-            if pattern.match(candidate.name) and now - candidate.stat().st_mtime > older_than]
+    by_folder = {}
+    for target in map(Path, targets):
+        # the name of a leftover with its 8 random characters taken out
+        by_folder.setdefault(target.parent, set()).add(f".{_stem(target)}.{''.join(target.suffixes)}")
+    now, leftovers = time.time(), []
+    for folder, keys in by_folder.items():
+        if not folder.is_dir():
+            continue
+        for entry in os.scandir(folder):
+            name = entry.name
+            if name.startswith(".") and any(name[:start] + name[start + 8:] in keys for start in range(2, len(name) - 7)
+                                            if name[start - 1] == "." and name[start + 8:start + 9] in (".", "")):
+                if now - entry.stat().st_mtime > older_than:
+                    leftovers.append(Path(entry.path))
+    return leftovers
 
 
 def _current_umask():

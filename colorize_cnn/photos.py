@@ -227,15 +227,14 @@ def upsampling_main(sigmas, figure_photos, argv=None):
 
 def upsampling_figure(folder, path, names, crop=160):
     """Gray | bilinear | joint bilateral | original on a ``crop``-pixel square of each named photo
-    (centred on its strongest lightness edges), chroma shrunk to the default model's grid."""
+    (centred on the median position of its lightness edges), chroma shrunk to the default model's grid."""
     from colorize_cnn import color, evaluate, figures
 
     grays, columns = [], {"bilinear (before)": [], "joint bilateral (default)": [], "original": []}
     for name in names:
         _, (truth,) = evaluate.load_photos(folder, names=[name])
         lab = color.rgb_to_lab(truth)
-        edges = evaluate.edge_band(lab[..., 0]).astype(np.float32)
-        rows, cols = np.nonzero(edges)
+        rows, cols = np.nonzero(evaluate.edge_band(lab[..., 0]))
         top = int(np.clip(np.median(rows) - crop // 2, 0, truth.shape[0] - crop))
         left = int(np.clip(np.median(cols) - crop // 2, 0, truth.shape[1] - crop))
         window = (slice(top, top + crop), slice(left, left + crop))
@@ -247,8 +246,9 @@ def upsampling_figure(folder, path, names, crop=160):
 
 
 def upsampling_report(bsds500, out_dir, sigmas, limit=None, figure_photos=()):
-    """Writes ``chroma-upsampling.md`` and ``.json`` to ``out_dir``: the sigma sweep on val, every
-    method (joint bilateral at ``color.BILATERAL_SIGMA``) on test, the gray baseline beside them."""
+    """Writes ``chroma-upsampling.md``, ``.json`` and ``.png`` to ``out_dir``: the sigma sweep on val,
+    every method (joint bilateral at ``color.BILATERAL_SIGMA``) on test, the gray baseline beside
+    them, and the figure (``upsampling_figure``) on ``figure_photos`` of val."""
     from colorize_cnn import evaluate
     from colorize_cnn.compare import markdown_table, write_text
     from colorize_cnn.files import write_json

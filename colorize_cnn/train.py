@@ -174,7 +174,7 @@ def train(config, dataset, out_dir, verbose="auto"):
         print(f"training settings differ from the unfinished run in {out_dir}: starting afresh")
         shutil.rmtree(backup_dir)
     write_json(recorded, config_path)
-    for leftover in stale_temporaries(model_path):  # a save cut short by a kill
+    for leftover in stale_temporaries([model_path]):  # a save cut short by a kill
         leftover.unlink(missing_ok=True)
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
                                           -(-dataset.train_size // config.batch_size))

@@ -1,6 +1,7 @@
 """The colorize-cnn command on images the tests make (every common format and mode) and on a
 photograph that ships with scikit-image."""
 
+import os
 import subprocess
 import sys
 
@@ -201,7 +202,8 @@ def test_vividness_changes_the_colours_and_is_bounded(tmp_path):
 def test_output_encoding_options(tmp_path, tiny_unet_file):
     from colorize_cnn import cli, images
 
-    assert (cli.PNG_COMPRESSION, cli.JPEG_QUALITY) == (images.PNG_COMPRESSION, images.JPEG_QUALITY)
+    defaults = cli.build_parser().parse_args(["x.png"])
+    assert (defaults.png_compression, defaults.jpeg_quality) == (images.PNG_COMPRESSION, images.JPEG_QUALITY)
     rng = np.random.default_rng(0)
     texture = np.clip(np.tile(gradient(120, 160), 1) + rng.integers(0, 8, (120, 160)), 0, 255).astype(np.uint8)
     Image.fromarray(texture).save(tmp_path / "noise.png")  # detail for JPEG to lose, structure for zlib
@@ -255,7 +257,7 @@ def test_a_killed_write_leaves_nothing_a_later_run_reads_and_is_cleaned_up(tmp_p
     import os
     import time
 
-    from colorize_cnn.files import STALE_SECONDS, atomic_output, stale_temporaries
+    from colorize_cnn.files import STALE_SECONDS, stale_temporaries
 
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -267,12 +269,11 @@ def test_a_killed_write_leaves_nothing_a_later_run_reads_and_is_cleaned_up(tmp_p
     Image.fromarray(gradient()).save(folder / ".b.abcdefgh.png")  # hidden, in the input folder: not an input
     assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file)]) == 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
-    assert stale_temporaries(out / "a.png") == [leftover]  # recent: may be another process's write in progress
+    assert stale_temporaries([out / "a.png"]) == [leftover]  # recent: may be another process's write in progress
     old = time.time() - STALE_SECONDS - 10
     os.utime(leftover, (old, old))
-    with atomic_output(out / "a.png") as temporary:
-        temporary.write_bytes(b"new")
-    assert not leftover.exists() and (out / "a.png").read_bytes() == b"new"
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file), "--overwrite"]) == 0
+    assert not leftover.exists() and Image.open(out / "a.png").size == (60, 40)
 
 
 
@@ -427,3 +428,22 @@ def test_unusable_output_names_are_reported_per_file(tmp_path, tiny_unet_file, c
     err = capsys.readouterr().err
     assert status == 1 and "File name too long" in err and "Traceback" not in err
     assert (tmp_path / "out" / "short-color.png").is_file()
+
+
+def test_stale_temporaries_match_only_leftovers_of_the_named_outputs(tmp_path):
+    from colorize_cnn.files import atomic_output, stale_temporaries
+
+    targets = [tmp_path / "photo.v2.png", tmp_path / "model.weights.h5", tmp_path / "x.jpg"]
+    leftovers = []
+    for target in targets:  # a temporary file exactly as atomic_output names it, left behind
+        with pytest.raises(KeyboardInterrupt), atomic_output(target) as temporary:
+            leftovers.append(tmp_path / (temporary.name + ".kept"))
+            temporary.write_bytes(b"half")
+            os.link(temporary, leftovers[-1])
+            raise KeyboardInterrupt
+        leftovers[-1].rename(temporary)
+        leftovers[-1] = temporary
+    (tmp_path / ".other.abcdefgh.png").write_bytes(b"someone else's")  # no target of that name
+    (tmp_path / ".x.jpg").write_bytes(b"a hidden file, not a leftover")
+    assert sorted(stale_temporaries(targets)) == sorted(leftovers)
+    assert stale_temporaries(targets, older_than=3600) == []  # all just written
