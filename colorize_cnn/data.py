@@ -208,12 +208,11 @@ def _load_image_split(split_dir, class_names, limit=None, seed=0):
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         images = list(pool.map(read, paths, chunksize=256))
-    bad = [index for index, image in enumerate(images) if isinstance(image, DataSourceError)]
-    for index in bad:  # one bad file must not stop the rest: name it and go on
-        print(f"skipped {images[index]}")
-    if len(bad) == len(paths):
+    good = [index for index, image in enumerate(images) if not isinstance(image, DataSourceError)]
+    for error in (image for image in images if isinstance(image, DataSourceError)):
+        print(f"skipped {error}")  # one bad file must not stop the rest: name it and go on
+    if not good:
         raise DataSourceError(f"{split_dir}: no image could be read (the first: {images[0]}).")
-    good = [index for index in range(len(paths)) if index not in set(bad)]
     return np.stack([images[index] for index in good]), np.asarray([labels[index] for index in good])
 
 

@@ -14,8 +14,8 @@ INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
 MAX_PIXELS = 150_000_000  # about 4 GB of working memory; larger images are refused up front
 GRAY_TOLERANCE = 6  # largest channel difference (of 255) still taken for a gray picture
-# zlib level 3: on a 12 MP photo 0.66 s and 5.6 MB, against 1.59 s and 4.8 MB at level 6 (Pillow's
-# default) and 14 s and 4.4 MB at 9 (benchmarks/colorize_sizes.py measures them)
+# zlib level 3: on a 12 MP photo 0.61-0.66 s and 5.6 MB, against 1.35-1.59 s and 4.8 MB at level 6
+# (Pillow's default) and 12-14 s and 4.4 MB at 9 (benchmarks/colorize_sizes.py measures them)
 PNG_COMPRESSION = 3
 JPEG_QUALITY = 95
 
