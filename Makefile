@@ -37,7 +37,7 @@ photos: install
 TINY ?= ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip
 BSDS ?= ../shared/data/bsds500
 default-model: install
-	$(BIN)/python experiments/unet_photo.py --data $(TINY) --choose-on $(BSDS)/val $(ARGS)
+	$(BIN)/python experiments/unet_photo.py --data $(TINY) --choose-on $(BSDS)/val $(BSDS)/train $(ARGS)
 	cp runs/unet_photo/model.keras colorize_cnn/weights/unet_photo.keras
 	cp runs/unet_photo/model.json colorize_cnn/weights/unet_photo.json
 

@@ -15,6 +15,7 @@ from colorize_cnn.files import atomic_output, decoding_path
 BASELINE = "gray baseline"
 VIVIDNESS_CANDIDATES = (0.0, 0.25, 0.5, 0.75, 1.0)
 CHOICE_IMAGES = 2000  # training images on which an in-memory data set's vividness is chosen
+MAX_HARMED_PERCENT = 5.0  # the default vividness may leave at most this % of images > 3 dB below gray
 
 
 def evaluate_predictions(predictions, dataset, prior=None):
@@ -35,31 +36,44 @@ def evaluate_predictions(predictions, dataset, prior=None):
 def vividness_scores(model, gray, rgb, candidates=VIVIDNESS_CANDIDATES):
     """Mean PSNR and colourfulness of ``model`` at each vividness on images (gray, rgb)."""
     scores = {}
+    gray_psnr = metrics.psnr_per_image(color.gray_to_rgb(gray), rgb)
     for vividness in candidates:
         predicted = heads.predict_rgb(model, gray, vividness)
+        psnr = metrics.psnr_per_image(predicted, rgb)
         scores[str(vividness)] = {
-            "psnr": float(metrics.psnr_per_image(predicted, rgb).mean()),
+            "psnr": float(psnr.mean()),
             "colourfulness": float(metrics.colourfulness_per_image(predicted).mean()),
+            "below_gray_3db": float(100 * np.mean(psnr < gray_psnr - 3.0)),
         }
     return scores
 
 
 def pick_vividness(scores, gray_psnr):
-    """The most vivid setting whose mean PSNR is at least the gray baseline's; if none reaches it,
-    the setting with the best PSNR."""
-    above_gray = [float(v) for v, score in scores.items() if score["psnr"] >= gray_psnr]
-    return max(above_gray) if above_gray else float(max(scores, key=lambda v: scores[v]["psnr"]))
+    """The most vivid setting whose mean PSNR is at least the gray baseline's and which leaves at
+    most ``MAX_HARMED_PERCENT`` of the images more than 3 dB below gray (a mean hides the photos a
+    colorizer ruins); if none qualifies, the setting with the best PSNR."""
+    safe = [float(v) for v, score in scores.items()
+            if score["psnr"] >= gray_psnr and score.get("below_gray_3db", 0.0) <= MAX_HARMED_PERCENT]
+    return max(safe) if safe else float(max(scores, key=lambda v: scores[v]["psnr"]))
+
+
+def pick_vividness_on_sets(fronts):
+    """``fronts``: {set name: ``frontier`` points}. The most vivid setting that ``pick_vividness``
+    accepts on every set: the least of the sets' own choices."""
+    return min(pick_vividness({str(point["vividness"]): point for point in points},
+                              points[0]["psnr"] - points[0]["psnr_vs_gray"]) for points in fronts.values())
 
 
 def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, prior=None):
     """Chooses a model's default vividness (``pick_vividness``) on validation images, never a test
-    split: ``photos`` (whole validation photos, float RGB arrays of any size, colorized at their own
-    size as on the command line) if given, else ``count`` training images of ``dataset``. RGB
-    models keep 0: the results table measures their own RGB. ``prior``: the training set's ab-bin
-    frequencies (computed if not given).
+    split: ``photos`` if given (whole validation photos, float RGB arrays of any size, colorized at
+    their own size as on the command line; a list, or a dict of named sets, each of which must
+    accept the setting), else ``count`` training images of ``dataset``. RGB models keep 0: the
+    results table measures their own RGB. ``prior``: the training set's ab-bin frequencies
+    (computed if not given).
 
     Returns:
-        {"vividness": ..., "chosen_on": ..., "gray_psnr": ..., "truth_colourfulness": ..., "scores": {...}}
+        {"vividness": ..., "chosen_on": ..., "sets": {name: {"gray_psnr", "truth_colourfulness", "scores"}}}
     """
     from colorize_cnn.data import PhotoSet, decoded_training_sample, training_ab_prior
 
@@ -69,23 +83,24 @@ def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, p
         from colorize_cnn.colorize import load_colorizer
 
         prior = training_ab_prior(dataset) if prior is None else prior
-        points = frontier(values_by_vividness(load_colorizer(model), photos, prior))
-        scores = {str(point["vividness"]): {"psnr": point["psnr"], "colourfulness": point["colourfulness"]}
-                  for point in points}
-        gray_psnr = float(np.mean([metrics.psnr_per_image(color.gray_to_rgb(color.rgb_to_gray(t))[None], t[None])[0]
-                                   for t in photos]))
-        truth_colourfulness = points[0]["truth_colourfulness"]
-        where = f"{len(photos)} whole validation photos at their own size"
-    else:
-        rgb = decoded_training_sample(dataset, count, seed)
-        gray = color.rgb_to_gray(rgb)
-        scores = vividness_scores(model, gray, rgb)
-        gray_psnr = float(metrics.psnr_per_image(color.gray_to_rgb(gray), rgb).mean())
-        truth_colourfulness = float(metrics.colourfulness_per_image(rgb).mean())
-        where = f"{len(rgb)} training images of {dataset.name}" + (
-            " (centre crops)" if isinstance(dataset, PhotoSet) else ", class-balanced")
-    return {"vividness": pick_vividness(scores, gray_psnr), "chosen_on": where, "gray_psnr": gray_psnr,
-            "truth_colourfulness": truth_colourfulness, "scores": scores}
+        photo_sets = photos if isinstance(photos, dict) else {f"{len(photos)} validation photos": photos}
+        colorizer = load_colorizer(model)
+        fronts = {name: frontier(values_by_vividness(colorizer, truths, prior)) for name, truths in photo_sets.items()}
+        sets = {name: {"gray_psnr": points[0]["psnr"] - points[0]["psnr_vs_gray"],
+                       "truth_colourfulness": points[0]["truth_colourfulness"],
+                       "scores": {str(p["vividness"]): {key: p[key] for key in ("psnr", "colourfulness", "below_gray_3db")}
+                                  for p in points}} for name, points in fronts.items()}
+        return {"vividness": pick_vividness_on_sets(fronts), "chosen_on": " and ".join(photo_sets) +
+                " (whole photos at their own size)", "sets": sets}
+    rgb = decoded_training_sample(dataset, count, seed)
+    gray = color.rgb_to_gray(rgb)
+    scores = vividness_scores(model, gray, rgb)
+    gray_psnr = float(metrics.psnr_per_image(color.gray_to_rgb(gray), rgb).mean())
+    where = f"{len(rgb)} training images of {dataset.name}" + (
+        " (centre crops)" if isinstance(dataset, PhotoSet) else ", class-balanced")
+    return {"vividness": pick_vividness(scores, gray_psnr), "chosen_on": where,
+            "sets": {where: {"gray_psnr": gray_psnr, "scores": scores,
+                             "truth_colourfulness": float(metrics.colourfulness_per_image(rgb).mean())}}}
 
 
 def write_decoding(decoding, model_path):
@@ -144,11 +159,21 @@ def photo_metrics(predicted, truths, prior):
 
 
 def summarise(values):
-    """Means over images, the colourfulness ratio (of the means) and delta-CF = |mean CF - mean truth CF|."""
+    """Means over images, the colourfulness ratio (of the means), delta-CF = |mean CF - mean truth CF|,
+    and the cast and harm measures (``metrics.cast_and_harm``)."""
     summary = {name: float(np.mean(array)) for name, array in values.items()}
     summary["colourfulness_ratio"] = summary["colourfulness"] / max(summary["truth_colourfulness"], 1e-12)
     summary["delta_colourfulness"] = abs(summary["colourfulness"] - summary["truth_colourfulness"])
+    summary.update(metrics.cast_and_harm(values))
+    summary["images"] = len(values["psnr"])
     return summary
+
+
+def near_neutral(values):
+    """The photos of per-photo ``values`` whose truth is nearly gray (mean chroma below
+    ``metrics.NEAR_NEUTRAL_CHROMA``): snow, stone, water, overcast sky, old prints."""
+    keep = values["truth_chroma"] < metrics.NEAR_NEUTRAL_CHROMA
+    return {name: array[keep] for name, array in values.items()}
 
 
 def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):
@@ -160,6 +185,15 @@ def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATE
 def frontier(values):
     """The means of ``values_by_vividness``: ``[{"vividness": v, "psnr": ..., "colourfulness_ratio": ...}, ...]``."""
     return [{"vividness": vividness, **summarise(per_photo)} for vividness, per_photo in values.items()]
+
+
+def with_true_balance(predicted, truth):
+    """The oracle probe of the cast: ``predicted`` (float RGB) with its mean a* and b* moved to the
+    truth's, every pixel's colour otherwise unchanged (lightness kept). How much of a model's loss
+    is the photo's overall colour balance."""
+    lab, true_ab = color.rgb_to_lab(predicted), color.rgb_to_lab(truth)[..., 1:]
+    lab[..., 1:] += true_ab.mean(axis=(0, 1)) - lab[..., 1:].mean(axis=(0, 1))
+    return color.lab_to_rgb(lab)
 
 
 def gray_baseline(truths, prior):

@@ -58,8 +58,9 @@ def parse_args(config, argv):
                         "many images per split (a quick run; figures never go to README-assets)")
     parser.add_argument("--out", type=Path, help=f"run folder for the model, history, metrics and figures "
                         f"(default: runs/{config.name}, or runs/{config.name}-limit<N> with --limit)")
-    parser.add_argument("--choose-on", type=Path, metavar="FOLDER", help="validation photos (whole, any size) on "
-                        "which to choose the model's default vividness (default: 2,000 training images)")
+    parser.add_argument("--choose-on", type=Path, nargs="+", metavar="FOLDER", help="folders of validation photos "
+                        "(whole, any size) on each of which the model's default vividness must hold (default: 2,000 "
+                        "training images)")
     parser.add_argument("--assets", type=Path, default=README_ASSETS, help="where a full run writes the "
                         "README's figures and metrics (default: %(default)s, relative to the current folder)")
     parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
@@ -92,8 +93,8 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``.
 
     Figures and metrics also go to ``assets_dir`` (the README's) after a full run on the whole
-    data set (no ``limit``). The model's default vividness is chosen on ``choice_photos`` (a folder
-    of validation photos) if given, else on training images, and saved beside the model.
+    data set (no ``limit``). The model's default vividness is chosen on ``choice_photos`` (folders
+    of validation photos; it must hold on each) if given, else on training images, and saved beside the model.
     """
     from colorize_cnn import evaluate, heads
     from colorize_cnn.data import load_dataset
@@ -122,10 +123,8 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
     }
-    photos = None if choice_photos is None else evaluate.load_photos(choice_photos)[1]
+    photos = None if not choice_photos else {f"{folder}": evaluate.load_photos(folder)[1] for folder in choice_photos}
     decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed, photos=photos)
-    if choice_photos is not None:
-        decoding["chosen_on"] = f"{len(photos)} whole photos in {choice_photos} at their own size"
     evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
     predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],
                                   own_rgb=heads.output_kind(model) == heads.RGB)

@@ -92,6 +92,7 @@ def read_gray(path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # check_size sets the limit
+            warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged metadata: errors say enough
             with Image.open(path) as image:
                 check_size(image.height, image.width, str(path))
                 frames = getattr(image, "n_frames", 1)
@@ -107,14 +108,14 @@ def read_gray(path):
         raise
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image Pillow can read (supported: {', '.join(INPUT_SUFFIXES)}).") from None
-    except Image.DecompressionBombError as error:
-        raise ImageError(
-            f"{path} is over the limit of {MAX_PIXELS / 1e6:.0f} megapixels ({error}). Downscale it first."
-        ) from None
+    except Image.DecompressionBombError:  # Pillow's own, larger limit: quote only the package's
+        raise ImageError(f"{path} is over the limit of {MAX_PIXELS / 1e6:.0f} megapixels. Downscale it first.") from None
     except PermissionError:
         raise ImageError(f"cannot read {path}: permission denied. Check the file's permissions.") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ImageError(f"{path} is truncated or corrupt ({error}).") from None
+    except MemoryError:
+        raise
+    except Exception as error:  # a damaged file makes Pillow raise almost anything (TypeError, struct.error, ...)
+        raise ImageError(f"{path} is truncated or corrupt ({type(error).__name__}: {error}).") from None
     from colorize_cnn.color import gray_from_rgb8
 
     # lossy formats (WebP, JPEG) store a gray picture with a little chroma noise: not "colour"

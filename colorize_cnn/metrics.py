@@ -8,11 +8,14 @@ all images and per class.
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from colorize_cnn.color import NUM_AB_BINS, ab_to_bin, rgb_to_lab
+from colorize_cnn.color import NUM_AB_BINS, ab_to_bin, lab_to_rgb, rgb_to_lab
 
 PSNR_CAP_DB = 100.0
 AUC_MAX_THRESHOLD = 150
 ACC2_TOLERANCES = (2.0, 4.4, 4.4)  # |dL| <= 1*2, |da| <= 2.2*2, |db| <= 2.2*2 (Nazeri et al. 2018)
+HARM_THRESHOLDS_DB = (1.0, 3.0)  # a photo is harmed when its PSNR is this far below the gray baseline's
+WORST_SHARE = 0.1  # the worst 10% of photos, by PSNR relative to gray
+NEAR_NEUTRAL_CHROMA = 10.0  # a photo whose true mean chroma is below this is nearly gray (snow, stone, fog)
 
 
 def psnr_per_image(predicted_rgb, true_rgb):
@@ -114,10 +117,21 @@ METRIC_LABELS = {
 
 
 def per_image_metrics(predicted_rgb, true_rgb, prior):
-    """Every metric for every image: dict of name -> float64 ``(N,)`` (plus ``truth_colourfulness``)."""
+    """Every metric for every image: dict of name -> float64 ``(N,)``; besides ``METRIC_NAMES``, what
+    ``cast_and_harm`` needs: ``truth_colourfulness``, the mean a* and b* of the prediction and of the
+    truth, the truth's mean chroma and the gray baseline's PSNR on the same image."""
     predicted_lab = rgb_to_lab(predicted_rgb)
     true_lab = rgb_to_lab(true_rgb)
+    gray_lab = np.concatenate([true_lab[..., :1], np.zeros_like(true_lab[..., 1:])], axis=-1)
+    predicted_ab = predicted_lab[..., 1:].reshape(len(predicted_lab), -1, 2).astype(np.float64)
+    true_ab = true_lab[..., 1:].reshape(len(true_lab), -1, 2).astype(np.float64)
     return {
+        "mean_a": predicted_ab[..., 0].mean(axis=1),
+        "mean_b": predicted_ab[..., 1].mean(axis=1),
+        "truth_mean_a": true_ab[..., 0].mean(axis=1),
+        "truth_mean_b": true_ab[..., 1].mean(axis=1),
+        "truth_chroma": np.linalg.norm(true_ab, axis=-1).mean(axis=1),
+        "gray_psnr": psnr_per_image(lab_to_rgb(gray_lab), true_rgb),
         "psnr": psnr_per_image(predicted_rgb, true_rgb),
         "ssim": ssim_per_image(predicted_rgb, true_rgb),
         "auc": auc_per_image(predicted_lab[..., 1:], true_lab[..., 1:]),
@@ -125,6 +139,28 @@ def per_image_metrics(predicted_rgb, true_rgb, prior):
         "acc2": acc2_per_image(predicted_lab, true_lab),
         "colourfulness": colourfulness_per_image(predicted_rgb),
         "truth_colourfulness": colourfulness_per_image(true_rgb),
+    }
+
+
+def cast_and_harm(values):
+    """What a mean over photos hides (EVALUATION.md, "Cast and harm"), from ``per_image_metrics``.
+
+    Returns a dict: ``cast_a``/``cast_b``: mean over photos of (mean a* (b*) of the output - that of
+    the truth), signed (+b* a yellow cast, +a* a red one); ``abs_cast_a``/``abs_cast_b``: the mean of
+    their absolute values; ``psnr_vs_gray``: mean PSNR - gray PSNR per photo; ``below_gray_1db``,
+    ``below_gray_3db``: % of photos more than 1 (3) dB below the gray baseline's PSNR;
+    ``worst_10_vs_gray``: the mean PSNR difference to gray of the worst 10% of photos (at least one).
+    """
+    delta_a = values["mean_a"] - values["truth_mean_a"]
+    delta_b = values["mean_b"] - values["truth_mean_b"]
+    gain = np.asarray(values["psnr"] - values["gray_psnr"], dtype=np.float64)
+    worst = np.sort(gain)[: max(1, int(round(WORST_SHARE * len(gain))))]
+    return {
+        "cast_a": float(delta_a.mean()), "cast_b": float(delta_b.mean()),
+        "abs_cast_a": float(np.abs(delta_a).mean()), "abs_cast_b": float(np.abs(delta_b).mean()),
+        "psnr_vs_gray": float(gain.mean()),
+        **{f"below_gray_{threshold:g}db": float(100 * np.mean(gain < -threshold)) for threshold in HARM_THRESHOLDS_DB},
+        "worst_10_vs_gray": float(worst.mean()),
     }
 
 

@@ -62,14 +62,45 @@ def _conv_block(tensor, filters, name):
     return tensor
 
 
-def _unet_features(gray, base_filters, depth, last_level=0):
-    """Encoder-decoder features; the decoder stops at ``last_level`` (resolution 1 / 2**last_level)."""
+@keras.saving.register_keras_serializable(package="colorize_cnn")
+class BroadcastConcat(layers.Layer):
+    """``[features (N, h, w, C), vector (N, D)]`` -> ``(N, h, w, C + D)``: the vector repeated at
+    every position and joined to the features (the fusion layer of Iizuka et al. 2016)."""
+
+    def call(self, inputs):
+        features, vector = inputs
+        shape = ops.shape(features)
+        tiled = ops.broadcast_to(vector[:, None, None, :], (shape[0], shape[1], shape[2], ops.shape(vector)[-1]))
+        return ops.concatenate([features, ops.cast(tiled, features.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shapes):
+        features, vector = input_shapes
+        channels = None if features[-1] is None or vector[-1] is None else features[-1] + vector[-1]
+        return (*features[:-1], channels)
+
+
+def _global_context(tensor, filters):
+    """Scene context (Iizuka et al. 2016): the bottleneck pooled over the whole image, a small dense
+    stack, and the result fused into every position, so each pixel's colour can depend on what the
+    whole photo shows (its overall colour balance most of all)."""
+    pooled = layers.GlobalAveragePooling2D(name="context_pool")(tensor)
+    vector = layers.Dense(2 * filters, activation="relu", name="context_dense1")(pooled)
+    vector = layers.Dense(filters, activation="relu", name="context_dense2")(vector)
+    fused = BroadcastConcat(name="context_broadcast")([tensor, vector])
+    return layers.Conv2D(filters, 1, activation="relu", name="context_fuse")(fused)
+
+
+def _unet_features(gray, base_filters, depth, last_level=0, global_context=False):
+    """Encoder-decoder features; the decoder stops at ``last_level`` (resolution 1 / 2**last_level).
+    ``global_context`` fuses a whole-image summary into the bottleneck (``_global_context``)."""
     skips, tensor = [], gray
     for level in range(depth):
         tensor = _conv_block(tensor, base_filters * 2**level, f"down{level}")
         skips.append(tensor)
         tensor = layers.MaxPooling2D(2, name=f"pool{level}")(tensor)
     tensor = _conv_block(tensor, base_filters * 2**depth, "bottom")
+    if global_context:
+        tensor = _global_context(tensor, base_filters * 2**depth)
     for level in reversed(range(last_level, depth)):
         tensor = layers.UpSampling2D(2, interpolation="bilinear", name=f"up{level}")(tensor)
         tensor = layers.Concatenate(name=f"skip{level}")([tensor, skips[level]])
@@ -97,23 +128,30 @@ def build_unet_regression(base_filters=16, depth=3):
     return keras.Model(gray, ab, name="unet_regression")
 
 
-def build_unet_photo(base_filters=32, depth=3, output_stride=2):
+def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=False, name="unet_photo"):
     """The photo colorizer: one U-Net, two heads (Zhang et al. 2017), chroma at 1 / ``output_stride``.
 
     ``ab_bins``: a softmax over the 484 ab bins (trained with rebalanced cross-entropy: vivid);
     ``ab``: ab in CIELAB units (trained with L1: safe). Both at 1 / ``output_stride`` of the input's
     resolution: photos store chroma at half resolution (JPEG 4:2:0), and the colorizer brings it to
     full size anyway, so the last, most expensive decoder level would add cost and no colour.
+    ``global_context``: a whole-image branch fused into the bottleneck (``unet_photo_context``).
     """
     last_level = int(round(math.log2(output_stride)))
     if 2**last_level != output_stride or not 0 <= last_level < depth:
         raise ValueError(f"output_stride must be a power of 2 below 2**depth. Received: output_stride={output_stride}")
     gray = keras.Input(shape=(None, None, 1), name="gray")
-    features = _unet_features(gray, base_filters, depth, last_level)
+    features = _unet_features(gray, base_filters, depth, last_level, global_context)
     probabilities = layers.Conv2D(NUM_AB_BINS, 1, activation="softmax", name="ab_bins")(features)
     ab = layers.Conv2D(2, 1, activation="tanh", name="ab_unit")(features)
     ab = layers.Rescaling(AB_RANGE, name="ab")(ab)
-    return keras.Model(gray, {"ab_bins": probabilities, "ab": ab}, name="unet_photo")
+    return keras.Model(gray, {"ab_bins": probabilities, "ab": ab}, name=name)
+
+
+def build_unet_photo_context(base_filters=32, depth=3, output_stride=2):
+    """The photo colorizer with scene context: ``build_unet_photo`` plus a global branch (global
+    pooling of the bottleneck, two dense layers, broadcast and fused back; Iizuka et al. 2016)."""
+    return build_unet_photo(base_filters, depth, output_stride, global_context=True, name="unet_photo_context")
 
 
 @keras.saving.register_keras_serializable(package="colorize_cnn")
@@ -174,6 +212,7 @@ MODEL_BUILDERS = {
     "unet_regression": build_unet_regression,
     "unet_classification": build_unet_classification,
     "unet_photo": build_unet_photo,
+    "unet_photo_context": build_unet_photo_context,
 }
 MODEL_NAMES = tuple(MODEL_BUILDERS)
 

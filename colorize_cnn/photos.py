@@ -93,13 +93,22 @@ class PhotoReportConfig:
     models: tuple  # ((title, model name or .keras path), ...), in the README's order
     figure_photos: tuple = PHOTOS  # skimage.data photos in the figure
     figure_test_photos: tuple = ()  # BSDS500 test file names in the figure (fixed, chosen once)
+    figure_neutral_photos: int = 2  # and this many BSDS500 val photos with the least true chroma (snow, stone)
     frontier_images: int = 1000  # class-balanced Tiny ImageNet val images for the frontier
+    choice_splits: tuple = ("val", "train")  # BSDS500 splits the vividness is chosen on (none is trained on)
 
 
 SUMMARY_COLUMNS = {
     "psnr": "PSNR (dB)", "ssim": "SSIM", "auc": "AuC (%)", "auc_rebalanced": "AuC rebal. (%)",
     "colourfulness": "CF", "colourfulness_ratio": "CF / truth CF", "delta_colourfulness": "delta-CF",
 }
+CAST_COLUMNS = {  # EVALUATION.md, "Cast and harm"
+    "psnr_vs_gray": "vs gray (dB)", "cast_a": "cast a*", "cast_b": "cast b*", "abs_cast_a": "|cast a*|",
+    "abs_cast_b": "|cast b*|", "below_gray_1db": "> 1 dB below gray (%)", "below_gray_3db": "> 3 dB below gray (%)",
+    "worst_10_vs_gray": "worst 10% vs gray (dB)",
+}
+PER_PHOTO_COLUMNS = {**SUMMARY_COLUMNS, "gray_psnr": "gray PSNR (dB)", "mean_a": "mean a*", "mean_b": "mean b*",
+                     "truth_mean_a": "truth mean a*", "truth_mean_b": "truth mean b*", "truth_chroma": "truth chroma"}
 
 
 def main(config, argv=None):
@@ -115,16 +124,20 @@ def main(config, argv=None):
                         help="BSDS500 folder with val/ (choices) and test/ (reporting) photos")
     parser.add_argument("--out", type=Path, default=README_ASSETS, help="default: %(default)s")
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
+    parser.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
+                        "vividness beside its weights (colorize_cnn/weights/NAME.json): its new default")
     args = parser.parse_args(argv)
     with report_errors() as status:
-        photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit)
+        photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit, args.bundle_choices)
     return status.code
 
 
-def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
-    """Runs the photo evaluation; returns the summary dict it also writes to ``out_dir/photo-results.json``."""
-    from colorize_cnn import evaluate, figures, heads
-    from colorize_cnn.colorize import load_colorizer
+def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_choices=False):
+    """Runs the photo evaluation; returns the summary dict it also writes to ``out_dir/photo-results.json``.
+
+    ``bundle_choices``: write each bundled model's chosen decoding beside its weights."""
+    from colorize_cnn import color, evaluate, figures, heads, metrics
+    from colorize_cnn.colorize import WEIGHTS_DIR, load_colorizer
     from colorize_cnn.compare import markdown_table, write_csv, write_text
     from colorize_cnn.data import balanced_subset, load_dataset, training_ab_prior
     from colorize_cnn.files import write_json
@@ -132,7 +145,9 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     out_dir = Path(out_dir)
     tiny = load_dataset("tiny_imagenet", tiny_imagenet, limit=limit)
     prior = training_ab_prior(tiny)  # the photo training set's ab-bin frequencies, for the rebalanced AuC
-    _, val_photos = evaluate.load_photos(Path(bsds500) / "val", limit)
+    named = {split: evaluate.load_photos(Path(bsds500) / split, limit) for split in {"val", *config.choice_splits}}
+    choice_sets = {f"BSDS500 {split} ({len(named[split][1])} photos)": named[split][1] for split in config.choice_splits}
+    val_names, val_photos = named["val"]
     test_names, test_photos = evaluate.load_photos(Path(bsds500) / "test", limit)
     frontier_pick = balanced_subset(tiny.test.labels, min(config.frontier_images, len(tiny.test)))
     tiny_frontier_rgb = list(tiny.test.rgb[frontier_pick])
@@ -148,8 +163,10 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     for title, model in config.models:
         started = time.perf_counter()
         colorizer = load_colorizer(model)
-        choice = evaluate.choose_vividness(colorizer.model, tiny, photos=val_photos, prior=prior)
+        choice = evaluate.choose_vividness(colorizer.model, tiny, photos=choice_sets, prior=prior)
         vividness = choice["vividness"]
+        if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
+            evaluate.write_decoding(choice, colorizer.name)
         values = {key: evaluate.values_by_vividness(colorizer, photos, prior) for key, photos in sets.items()}
         fronts = {key: evaluate.frontier(by_vividness) for key, by_vividness in values.items()}
         colorizers[title] = dataclasses.replace(colorizer, vividness=vividness)
@@ -158,11 +175,14 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
         test_values = values[test_key][vividness]  # the chosen setting is one of the frontier's
         for name, index in zip(test_names, range(len(test_names))):
             per_image_rows.append({"set": "BSDS500 test", "photo": name, "model": title, "vividness": vividness,
-                                   **{label: float(test_values[key][index]) for key, label in SUMMARY_COLUMNS.items()
+                                   **{label: float(test_values[key][index]) for key, label in PER_PHOTO_COLUMNS.items()
                                       if key in test_values}})
+        neutral = evaluate.near_neutral(test_values)
         summary["models"][title] = {
             "model": str(model), "vividness": vividness, "vividness_choice": choice, "frontiers": fronts,
             "bsds500_test": evaluate.summarise(test_values), "tiny_imagenet_val": evaluate.summarise(tiny_values),
+            "bsds500_test_near_neutral": evaluate.summarise(neutral) if len(neutral["psnr"]) else None,
+            "balance_probe": _balance_probe(colorizer, choice_sets, vividness, prior),
         }
         print(f"  {title}: vividness {vividness} chosen on BSDS500 val; {time.perf_counter() - started:.0f} s")
     summary["tiny_imagenet_val_gray"] = evaluate.gray_baseline(list(tiny.test.rgb), prior)
@@ -174,10 +194,27 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
         rows = [_summary_row("gray baseline", "", gray)]
         rows += [_summary_row(title, result["vividness"], result[key]) for title, result in summary["models"].items()]
         tables.append(f"### {label}\n\n" + markdown_table(rows))
-        write_csv(rows, out_dir / f"photo-results-{key.replace('_', '-')}.csv")
-    header = ("Produced by experiments/photos.py. Vividness chosen per model on BSDS500 val (the most vivid "
-              "setting whose mean PSNR is at least the gray baseline's); truth CF in the CF / truth CF column's "
-              "denominator.\n\n")
+        cast_rows = [_cast_row(title, result["vividness"], result[key]) for title, result in summary["models"].items()]
+        tables.append(f"Cast and harm, {label}:\n\n" + markdown_table(cast_rows))
+        write_csv([{**row, **cast} for row, cast in zip(rows[1:], cast_rows)], out_dir / f"photo-results-{key.replace('_', '-')}.csv")
+    neutral_rows = [_cast_row(title, result["vividness"], result["bsds500_test_near_neutral"])
+                    for title, result in summary["models"].items() if result["bsds500_test_near_neutral"]]
+    if neutral_rows:
+        tables.append("### BSDS500 test, its near-neutral photos (true mean chroma below "
+                      f"{metrics.NEAR_NEUTRAL_CHROMA:g})\n\n" + markdown_table(neutral_rows))
+    probe_rows = [{"model": title, "vividness": result["vividness"], "set": name, **{
+        "vs gray (dB)": probe["as it is"]["psnr_vs_gray"], "> 3 dB below gray (%)": probe["as it is"]["below_gray_3db"],
+        "true balance: vs gray (dB)": probe["true balance"]["psnr_vs_gray"],
+        "true balance: > 3 dB below gray (%)": probe["true balance"]["below_gray_3db"]}}
+        for title, result in summary["models"].items() for name, probe in result["balance_probe"].items()]
+    tables.append("### How much is the overall colour balance? (validation photos)\n\nEach output's mean a* and b* "
+                  "moved to the truth's, every other pixel's colour unchanged (an oracle):\n\n" + markdown_table(probe_rows))
+    header = ("Produced by experiments/photos.py. Vividness chosen per model on "
+              + " and ".join(choice_sets) + ": the most vivid setting whose mean PSNR is at least the gray "
+              f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
+              "gray, on each set (if none does, the best PSNR). Truth CF in the CF / truth CF column's denominator. "
+              "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
+              "harm: photos whose PSNR is more than 1 (3) dB below the gray baseline's on the same photo.\n\n")
     write_text(header + "\n".join(tables), out_dir / "photo-results.md")
     write_csv(per_image_rows, out_dir / "photo-results-per-image.csv")
     write_json(summary, out_dir / "photo-results.json")
@@ -189,6 +226,9 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
     )
     extra = [(name, (photo * 255).round().astype(np.uint8)) for name, photo in zip(test_names, test_photos)
              if name in config.figure_test_photos]
+    chroma = [np.linalg.norm(color.rgb_to_lab(photo)[..., 1:], axis=-1).mean() for photo in val_photos]
+    extra += [(f"val {val_names[index]} (near-neutral)", (val_photos[index] * 255).round().astype(np.uint8))
+              for index in np.argsort(chroma)[:config.figure_neutral_photos]]
     rows = photo_demo(colorizers, out_dir / "photos.png", config.figure_photos, extra)
     sweep = working_size_sweep(colorizers[config.models[0][0]], sizes=(32, 64, 128), photos=val_photos)
     write_text("Produced by experiments/photos.py\n\n" + markdown_table(rows)
@@ -196,6 +236,26 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None):
                + markdown_table(sweep), out_dir / "photos.md")
     print("\n".join(tables))
     return summary
+
+
+def _balance_probe(colorizer, photo_sets, vividness, prior):
+    """PSNR against gray and harm on each set, as it is and with each photo's true mean a*, b*
+    (``evaluate.with_true_balance``)."""
+    from colorize_cnn import evaluate
+
+    probe = {}
+    for name, truths in photo_sets.items():
+        predicted = evaluate.colorize_photos(colorizer, truths, vividness)
+        balanced = [evaluate.with_true_balance(p, t) for p, t in zip(predicted, truths)]
+        probe[name] = {label: {key: summary[key] for key in ("psnr_vs_gray", "below_gray_3db")}
+                       for label, summary in (("as it is", evaluate.summarise(evaluate.photo_metrics(predicted, truths, prior))),
+                                              ("true balance", evaluate.summarise(evaluate.photo_metrics(balanced, truths, prior))))}
+    return probe
+
+
+def _cast_row(title, vividness, values):
+    return {"model": title, "vividness": vividness, "photos": values["images"],
+            **{label: values[key] for key, label in CAST_COLUMNS.items()}}
 
 
 def _summary_row(title, vividness, values):

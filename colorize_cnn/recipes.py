@@ -2,8 +2,9 @@
 
 Each recipe is the reference ``TrainConfig`` with some fields changed; every recipe trains for the
 same number of steps (its epochs count passes over ``full_set_images``, however many images are
-loaded) on the same images, then is scored on validation photos at their own size through the
-command line's path, against the gray baseline. Choices only: no model is kept.
+loaded) on the same images, then is scored against the gray baseline on validation photos at their
+own size (the command line's path) and on held-out training images, with the cast and harm measures
+beside PSNR and colourfulness. ``--models`` keeps each trained model with its chosen vividness.
 """
 
 import argparse
@@ -20,7 +21,8 @@ class RecipeConfig:
     reference: TrainConfig
     variants: tuple  # ((name, ((field, value), ...)), ...)
     full_set_images: int = 50_000
-    candidates: tuple = (0.0, 0.5, 1.0)  # vividness settings scored for each recipe
+    candidates: tuple = (0.0, 0.25, 0.5, 0.75, 1.0)  # vividness settings scored for each recipe
+    held_out_images: int = 1000  # training images set aside (never trained on) to choose on
 
 
 def main(config, argv=None):
@@ -31,35 +33,59 @@ def main(config, argv=None):
     parser.add_argument("--data", type=Path, required=True, help="tiny-imagenet-200.zip or its folder")
     parser.add_argument("--bsds500-val", type=Path, required=True, help="folder of validation photos")
     parser.add_argument("--images", type=int, default=None, help="training images to load (default: all)")
+    parser.add_argument("--held-out", type=int, default=config.held_out_images, help="of those, set aside to "
+                        "choose on (default: %(default)s)")
     parser.add_argument("--steps-of-images", type=int, default=config.full_set_images,
                         help="an epoch counts this many images, whatever --images is (default: %(default)s)")
     parser.add_argument("--recipes", nargs="*", help="names (or their first word) to run; default: all")
     parser.add_argument("--out", type=Path, default=Path("runs") / "photo_recipes.json", help="default: %(default)s")
+    parser.add_argument("--models", type=Path, default=None, help="folder to save each recipe's model in "
+                        "(<recipe>.keras, with its chosen vividness beside it); default: not saved")
     args = parser.parse_args(argv)
     variants = [v for v in config.variants if not args.recipes or any(v[0].startswith(r) for r in args.recipes)]
-    config = dataclasses.replace(config, variants=tuple(variants), full_set_images=args.steps_of_images)
+    config = dataclasses.replace(config, variants=tuple(variants), full_set_images=args.steps_of_images,
+                                 held_out_images=args.held_out)
     with report_errors() as status:
-        compare_recipes(config, args.data, args.bsds500_val, args.images, args.out)
+        compare_recipes(config, args.data, args.bsds500_val, args.images, args.out, args.models)
     return status.code
 
 
-def compare_recipes(config, data, validation_photos, images=None, out=None):
-    """Trains and scores every recipe; returns (and writes to ``out``) a list of result dicts."""
-    import keras
+def _slug(name):
+    import re
 
-    from colorize_cnn import color, evaluate
+    return re.sub("[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def compare_recipes(config, data, validation_photos, images=None, out=None, models_dir=None):
+    """Trains and scores every recipe; returns (and writes to ``out``) a list of result dicts.
+
+    Each recipe is scored at every vividness of ``config.candidates`` on two validation sets: the
+    photos in ``validation_photos`` (whole, at their own size) and ``config.held_out_images``
+    training images that no recipe trains on (64 x 64); its vividness is the most vivid setting
+    that ``evaluate.pick_vividness`` accepts on both.
+    """
+    import keras
+    import numpy as np
+
+    from colorize_cnn import color, evaluate, heads
     from colorize_cnn.colorize import load_colorizer
     from colorize_cnn.compare import markdown_table
     from colorize_cnn.data import decoded_training_sample, load_dataset
-    from colorize_cnn.train import train_on_arrays
+    from colorize_cnn.train import save_model, train_on_arrays
 
     dataset = load_dataset("tiny_imagenet", data)
     rgb = decoded_training_sample(dataset, images or len(dataset.train_images), config.reference.seed)
+    order = np.random.default_rng(config.reference.seed).permutation(len(rgb))
+    held_out, rgb = rgb[order[:config.held_out_images]], rgb[order[config.held_out_images:]]
     prior = color.ab_bin_prior(color.rgb_to_lab(rgb[:5000])[..., 1:])  # for the rebalanced AuC
     _, photos = evaluate.load_photos(validation_photos)
-    gray = evaluate.gray_baseline(photos, prior)
-    print(f"{len(rgb)} training images of {dataset.name}; {len(photos)} validation photos; Keras backend "
-          f"{keras.backend.backend()}; gray baseline {gray['psnr']:.2f} dB", flush=True)
+    sets = {f"{Path(validation_photos).name} ({len(photos)} photos)": photos,
+            f"held-out training images ({len(held_out)})": held_out}
+    grays = {key: evaluate.gray_baseline(list(truths), prior) for key, truths in sets.items()}
+    device = f"{keras.backend.backend()} on {_device_name()}"
+    print(f"{len(rgb)} training images of {dataset.name}, {len(held_out)} held out; {len(photos)} validation photos; "
+          f"Keras backend {device}; gray baselines " + ", ".join(f"{k}: {g['psnr']:.2f} dB" for k, g in grays.items()),
+          flush=True)
     results = []
     for name, changes in config.variants:
         train_config = dataclasses.replace(config.reference, **dict(changes))
@@ -68,19 +94,72 @@ def compare_recipes(config, data, validation_photos, images=None, out=None):
         started = time.perf_counter()
         model = train_on_arrays(train_config, rgb)
         seconds = time.perf_counter() - started
-        values = evaluate.values_by_vividness(load_colorizer(model), photos, prior, config.candidates)
-        points = evaluate.frontier(values)
-        vividness = evaluate.pick_vividness({str(p["vividness"]): p for p in points}, gray["psnr"])
-        results.append({"recipe": name, "epochs": epochs, "images": len(rgb), "train_seconds": round(seconds, 1),
-                        "parameters": model.count_params(), "chosen_vividness": vividness,
-                        "gray_psnr": gray["psnr"], "points": points})
-        print(f"  {name}: {seconds:.0f} s; " + "; ".join(
-            f"v={p['vividness']:g}: {p['psnr']:.2f} dB, CF {p['colourfulness_ratio']:.2f}x" for p in points), flush=True)
+        colorizer = load_colorizer(model)
+        points = {}
+        for key, truths in sets.items():
+            if key.startswith("held-out"):  # 64 x 64: the working size, in batches (the same pixels as colorize)
+                values = {v: evaluate.photo_metrics(list(heads.predict_rgb(model, color.rgb_to_gray(truths), v)),
+                                                    list(truths), prior) for v in config.candidates}
+            else:
+                values = evaluate.values_by_vividness(colorizer, truths, prior, config.candidates)
+            points[key] = evaluate.frontier(values)
+        vividness = evaluate.pick_vividness_on_sets(points)
+        result = {"recipe": name, "model_name": train_config.model_name, "epochs": epochs, "images": len(rgb),
+                  "train_seconds": round(seconds, 1), "images_per_second": round(epochs * len(rgb) / seconds, 1),
+                  "device": device, "parameters": model.count_params(), "chosen_vividness": vividness,
+                  "gray": grays, "points": points}
+        results.append(result)
+        if models_dir is not None:
+            path = Path(models_dir) / f"{_slug(name)}.keras"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_model(keras.Model(model.input, model.output, name=model.name), path)
+            evaluate.write_decoding({"vividness": vividness, "chosen_on": " and ".join(sets), "recipe": name,
+                                     "train": dataclasses.asdict(train_config)}, path)
+        print(f"  {name}: {seconds:.0f} s ({result['images_per_second']:.0f} images/s); vividness {vividness}; "
+              + "; ".join(f"{key}: " + ", ".join(f"v={p['vividness']:g} {p['psnr']:.2f} dB CF {p['colourfulness_ratio']:.2f}x "
+                                             f"cast b* {p['cast_b']:+.1f} >3dB {p['below_gray_3db']:.0f}%"
+                                             for p in pts) for key, pts in points.items()), flush=True)
         if out is not None:  # after every recipe, so that a run stopped early keeps what it measured
             Path(out).parent.mkdir(parents=True, exist_ok=True)
-            Path(out).write_text(json.dumps({"gray": gray, "results": results}, indent=2) + "\n")
-    rows = [{"recipe": r["recipe"], "train s": r["train_seconds"], "chosen vividness": r["chosen_vividness"],
-             **{f"PSNR v={p['vividness']:g}": p["psnr"] for p in r["points"]},
-             **{f"CF/truth v={p['vividness']:g}": p["colourfulness_ratio"] for p in r["points"]}} for r in results]
-    print(f"\ngray baseline: {gray['psnr']:.2f} dB\n" + markdown_table(rows))
+            Path(out).write_text(json.dumps({"device": device, "results": results}, indent=2) + "\n")
+    print("\n" + recipe_table(results))
     return results
+
+
+RECIPE_COLUMNS = {"psnr_vs_gray": "vs gray (dB)", "colourfulness_ratio": "CF / truth", "cast_a": "cast a*",
+                  "cast_b": "cast b*", "below_gray_3db": "> 3 dB below gray (%)",
+                  "worst_10_vs_gray": "worst 10% vs gray (dB)"}
+
+
+def recipe_table(results):
+    """Markdown: one row per recipe and validation set, at vividness 0 and at the chosen vividness."""
+    from colorize_cnn.compare import markdown_table
+
+    rows = []
+    for result in results:
+        for key, points in result["points"].items():
+            by_vividness = {p["vividness"]: p for p in points}
+            for vividness in sorted({0.0, result["chosen_vividness"]}):
+                point = by_vividness[vividness]
+                rows.append({"recipe": result["recipe"], "train s": result["train_seconds"], "set": key,
+                             "vividness": f"{vividness:g}" + (" (chosen)" if vividness == result["chosen_vividness"] else ""),
+                             "PSNR (dB)": point["psnr"], **{t: point[k] for k, t in RECIPE_COLUMNS.items()}})
+    return markdown_table(rows)
+
+
+def _device_name():
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return f"{device.device_kind} ({device.platform})"
+    return "the CPU" if keras.backend.backend() != "tensorflow" else _tensorflow_device()
+
+
+def _tensorflow_device():
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return gpus[0].name if gpus else "the CPU"

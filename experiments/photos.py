@@ -1,17 +1,23 @@
 """Colour on real photographs: every colorizer on whole photos at their own size, against the gray
 baseline, across the vividness control.
 
-For each model: its default vividness is chosen on BSDS500 val (100 photos; the most vivid setting
-whose mean PSNR is still at least the gray baseline's); then BSDS500 test (200 whole photos at
-481 x 321) and Tiny ImageNet val (64 x 64) are measured at that setting. Writes into README-assets/:
-photo-results.md (tables), photo-results-*.csv (and per photo), photo-results.json, photo-frontier.png
-(PSNR against colourfulness as vividness moves), photos.png (gray | each model | original on
-scikit-image's photos and four BSDS500 test photos) and photos.md.
+For each model: its default vividness is chosen on BSDS500 val and BSDS500 train (100 and 200
+photos, which no model trains on): the most vivid setting whose mean PSNR is at least the gray
+baseline's and which leaves at most 5% of the photos more than 3 dB below gray, on both sets. Then
+BSDS500 test (200 whole photos at 481 x 321; its near-neutral photos apart) and Tiny ImageNet val
+(64 x 64) are measured at that setting: PSNR, SSIM, AuC, colourfulness, and the cast (mean a*, b*
+of the output minus the truth's) and harm (photos more than 1 and 3 dB below gray; the worst 10%).
+A probe on the validation photos moves each output's mean a* and b* to the truth's: how much of
+the loss is the overall colour balance. Writes into README-assets/: photo-results.md (tables),
+photo-results-*.csv (and per photo), photo-results.json, photo-frontier.png (PSNR against
+colourfulness as vividness moves), photos.png (gray | each model | original on scikit-image's
+photos, four BSDS500 test photos and the two BSDS500 val photos with the least colour) and photos.md.
+--bundle-choices also records each bundled model's chosen vividness beside its weights.
 
 Run:   python experiments/photos.py --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            --bsds500 ../shared/data/bsds500
 Quick: add --limit 20 --out runs/photos-quick
-Time:  about 30 minutes on a 2-core CPU for three models.
+Time:  about 35 minutes on a 2-core CPU for three models.
 """
 
 import sys

@@ -119,11 +119,11 @@ def tiny_imagenet_zip(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def bsds_folder(tmp_path_factory):
-    """val/ and test/ with a few whole colour photos of 481 x 321 and 321 x 481, as BSDS500."""
+    """val/, train/ and test/ with a few whole colour photos of 481 x 321 and 321 x 481, as BSDS500."""
     from PIL import Image
 
     root = tmp_path_factory.mktemp("bsds500")
-    for split, count in (("val", 3), ("test", 4)):
+    for split, count in (("val", 3), ("train", 2), ("test", 4)):
         (root / split).mkdir()
         for index, image in enumerate(make_images(count, seed=50 + count)):
             size = (481, 321) if index % 2 else (321, 481)
