@@ -61,12 +61,18 @@ def plan_jobs(inputs, output):
     from colorize_cnn.images import INPUT_SUFFIXES, is_image_file
 
     jobs, errors = [], []
-    into_folder = output is not None and output.is_dir()
-    many = len(inputs) > 1 or any(path.is_dir() for path in inputs) or into_folder
-    if many and output is not None and output.exists() and not output.is_dir():
+    kinds = {path: _kind(path) for path in inputs}
+    output_kind = _kind(output) if output is not None else None
+    if output_kind not in (None, "folder", "file"):
+        return [], [f"cannot use the output {output}: {output_kind}; choose another output (-o)."]
+    into_folder = output_kind == "folder"
+    many = len(inputs) > 1 or "folder" in kinds.values() or into_folder
+    if many and output_kind == "file":
         return [], [f"output {output} is a file; with several inputs or a folder, -o must be a folder."]
     for path in inputs:
-        if path.is_dir():
+        if kinds[path] not in (None, "folder", "file"):
+            errors.append(f"cannot read {path}: {kinds[path]}.")
+        elif kinds[path] == "folder":
             files = sorted(p for p in path.iterdir() if is_image_file(p))
             if not files:
                 errors.append(f"{path} holds no images ({', '.join(INPUT_SUFFIXES)}).")
@@ -78,7 +84,7 @@ def plan_jobs(inputs, output):
             if len(inputs) > 1 and output is not None:
                 target = output / folder.name
             jobs.extend((file, target / _folder_output_name(file)) for file in files)
-        elif not path.exists():
+        elif kinds[path] is None:
             errors.append(f"{path} does not exist.")
         elif output is not None and not many:
             jobs.append((path, output))
@@ -87,6 +93,15 @@ def plan_jobs(inputs, output):
         else:
             jobs.append((path, path.with_name(path.stem + "-color.png")))
     return _without_collisions(jobs, errors)
+
+
+def _kind(path):
+    """"folder", "file", None (nothing there), or why the path cannot be looked at (a name too long
+    for the file system, a folder without search permission: ``Path.is_dir`` raises for these)."""
+    try:
+        return "folder" if path.is_dir() else "file" if path.exists() else None
+    except OSError as error:
+        return error.strerror or str(error)
 
 
 def _without_collisions(jobs, errors):
@@ -173,17 +188,27 @@ def main(argv=None):
     jobs, errors = plan_jobs(args.inputs, args.output)
     for message in errors:
         print(f"colorize-cnn: error: {message}", file=sys.stderr)
-    if args.skip_existing:  # what still exists after this does not decode: it is written again
-        done = [(source, target) for source, target in jobs if _exists(target) and _complete_image(target)]
-        for source, target in done:
-            print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
+    from colorize_cnn.files import STALE_SECONDS, stale_temporaries
+
+    for leftover in stale_temporaries([target for _, target in jobs], older_than=STALE_SECONDS):
+        leftover.unlink(missing_ok=True)  # a killed run's half-written outputs (younger ones may be in progress)
+    if args.skip_existing:
+        done = []
+        for source, target in jobs:
+            if not _exists(target):
+                continue
+            if _complete_image(target):
+                done.append((source, target))
+                print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
+            else:  # never replace somebody's file without a word
+                print(f"colorize-cnn: {target} exists but is not a whole image (cut short, or not an image): "
+                      "written again", file=sys.stderr)
         jobs = [job for job in jobs if job not in done]
         if done and not jobs and not errors:
             return EXIT_OK
     if not jobs:
         return EXIT_FAILED
     from colorize_cnn.colorize import ModelLoadError, colorize_files, load_colorizer
-    from colorize_cnn.files import STALE_SECONDS, stale_temporaries
 
     try:
         with _quiet_tensorflow_start():
@@ -193,8 +218,6 @@ def main(argv=None):
         return EXIT_FAILED
     from tqdm import tqdm
 
-    for leftover in stale_temporaries([target for _, target in jobs], older_than=STALE_SECONDS):
-        leftover.unlink(missing_ok=True)  # a killed run's half-written outputs (younger ones may be in progress)
     failures = len(errors)
     existed = {target for _, target in jobs if _exists(target)}
     results = colorize_files(jobs, colorizer, overwrite=args.overwrite or args.skip_existing,

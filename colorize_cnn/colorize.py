@@ -108,6 +108,9 @@ def load_colorizer(model=None):
             path = _model_path(name)
         elif name.endswith(".keras") or Path(name).exists():
             path = Path(name)
+            if path.is_dir():
+                raise ModelLoadError(f"{path} is a folder; --model takes a .keras file (e.g. runs/NAME/model.keras) "
+                                     f"or one of: {', '.join(_known_names())}.")
             if not path.is_file():
                 raise ModelLoadError(f"model file {path} does not exist.")
         else:

@@ -129,6 +129,11 @@ def _batch_names():
 
 def _load_batches_folder(folder):
     train_names, test_names = _batch_names()
+    missing = [name for name in train_names + test_names if not (folder / name).is_file()]
+    if missing:
+        raise DataSourceError(f"CIFAR-10 batches folder {folder} lacks {', '.join(missing)}. Download "
+                              "cifar-10-python.tar.gz again from https://www.cs.toronto.edu/~kriz/cifar.html "
+                              "and pass the archive or its whole cifar-10-batches-py folder.")
     splits = []
     for names in (train_names, test_names):
         images, labels = [], []
@@ -399,17 +404,62 @@ def _tiny_imagenet_files(path):
 
 def _split_tiny_imagenet(path, names, read):
     prefix = f"{TINY_IMAGENET_ROOT}/"
-    if f"{prefix}wnids.txt" not in names or f"{prefix}val/val_annotations.txt" not in names:
-        raise DataSourceError(f"{path} lacks {prefix}wnids.txt or val/val_annotations.txt; is it tiny-imagenet-200.zip?")
-    wnids = read(f"{prefix}wnids.txt").decode().split()
-    annotations = read(f"{prefix}val/val_annotations.txt").decode().splitlines()
-    val_wnid = {line.split("\t")[0]: line.split("\t")[1] for line in annotations if line.strip()}
+    for required in ("wnids.txt", "val/val_annotations.txt"):
+        if f"{prefix}{required}" not in names:
+            raise DataSourceError(f"{path} lacks {prefix}{required}; is it tiny-imagenet-200.zip (or its folder), whole?")
+    wnids = _read_text(path, f"{prefix}wnids.txt", read).split()
+    val_wnid = {}
+    annotations = f"{prefix}val/val_annotations.txt"
+    for number, line in enumerate(_read_text(path, annotations, read).splitlines(), start=1):
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            if line.strip():
+                print(f"skipped line {number} of {path}: {annotations}: not 'file<TAB>class...' ({line[:60]!r})")
+            continue
+        val_wnid[fields[0]] = fields[1]
     train = sorted(n for n in names if n.startswith(f"{prefix}train/") and n.endswith(".JPEG"))
     val = sorted((n for n in names if n.startswith(f"{prefix}val/images/") and n.endswith(".JPEG")),
-                 key=lambda n: int(Path(n).stem.split("_")[1]))
+                 key=lambda n: (len(n), n))
     if not train or not val:
         raise DataSourceError(f"{path} holds no train/*/images/*.JPEG or val/images/*.JPEG files.")
-    return {n: read(n) for n in train}, {n: read(n) for n in val}, val_wnid, wnids
+    return _read_members(path, train, read), _read_members(path, val, read), val_wnid, wnids
+
+
+def _read_text(path, member, read):
+    try:
+        return read(member).decode("utf-8")
+    except Exception as error:  # a damaged member (bad CRC, cut short) or not text
+        raise DataSourceError(f"cannot read {member} in {path} ({type(error).__name__}: {error}); the data set "
+                              "is damaged: download or extract it again.") from None
+
+
+def _read_members(path, members, read):
+    """name -> bytes of each member that can be read; the others are named and skipped."""
+    files = {}
+    for member in members:
+        try:
+            files[member] = read(member)
+        except MemoryError:
+            raise
+        except Exception as error:  # bad CRC, cut short, unreadable: that member's fault alone
+            print(f"skipped {path}: {member}: cannot be read ({type(error).__name__}: {error})")
+    return files
+
+
+def _colour_flags(path, files):
+    """For each encoded image: True (colour), False (gray), or None (not a readable image: named and skipped)."""
+    def check(item):
+        member, encoded = item
+        try:
+            return _is_colour(encoded)
+        except MemoryError:
+            raise
+        except Exception as error:  # Pillow raises many kinds on damaged files
+            print(f"skipped {path}: {member}: not a readable image ({type(error).__name__}: {error})")
+            return None
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(check, files.items(), chunksize=512))
 
 
 def load_tiny_imagenet(data_dir, limit=None, seed=0):
@@ -417,7 +467,8 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
 
     Training images are kept encoded for ``photo_batches``; the val split (the evaluation set: the
     official test split has no labels) is decoded into a ``Split``. Images stored as gray (2.5% of
-    the official files) are skipped and counted. ``limit`` takes a class-balanced subset of each split.
+    the official files) are skipped and counted; a member that cannot be read, is not an image, or
+    whose class is unknown is named and skipped. ``limit`` takes a class-balanced subset of each split.
     """
     if data_dir is None:
         raise DataSourceError(
@@ -426,11 +477,25 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
         )
     train_files, val_files, val_wnid, wnids = _tiny_imagenet_files(data_dir)
     class_index = {wnid: index for index, wnid in enumerate(wnids)}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        train_colour = list(pool.map(_is_colour, train_files.values(), chunksize=512))
-        val_colour = list(pool.map(_is_colour, val_files.values(), chunksize=512))
-    train_names = [name for name, keep in zip(train_files, train_colour) if keep]
-    val_names = [name for name, keep in zip(val_files, val_colour) if keep]
+    train_colour, val_colour = _colour_flags(data_dir, train_files), _colour_flags(data_dir, val_files)
+    train_names, val_names = [], []
+    for name, keep in zip(train_files, train_colour):
+        if keep and name.split("/")[2] not in class_index:
+            print(f"skipped {data_dir}: {name}: its folder names no class of wnids.txt")
+        elif keep:
+            train_names.append(name)
+    for name, keep in zip(val_files, val_colour):
+        wnid = val_wnid.get(Path(name).name)
+        if keep and wnid not in class_index:
+            print(f"skipped {data_dir}: {name}: " + ("no line in val/val_annotations.txt" if wnid is None else
+                                                     f"val_annotations.txt names class {wnid!r}, not in wnids.txt"))
+        elif keep:
+            val_names.append(name)
+    gray = train_colour.count(False) + val_colour.count(False)
+    if not train_names or not val_names:
+        split = "training" if not train_names else "validation"
+        raise DataSourceError(f"{data_dir} has no usable {split} photos ({gray} gray ones skipped, "
+                              f"{(train_colour + val_colour).count(None)} unreadable); a colorizer needs colour photos.")
     train_labels = np.asarray([class_index[name.split("/")[2]] for name in train_names])
     val_labels = np.asarray([class_index[val_wnid[Path(name).name]] for name in val_names])
     if limit is not None:
@@ -445,7 +510,7 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
         train_images=tuple(train_files[name] for name in train_names),
         crop_size=TINY_IMAGENET_SIZE,
         test=_split_from_uint8(val_images, val_labels, limit=None, seed=seed),
-        skipped_gray=train_colour.count(False) + val_colour.count(False),
+        skipped_gray=gray,
         class_names=tuple(wnids),
     )
 

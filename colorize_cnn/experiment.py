@@ -98,10 +98,12 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     """
     from colorize_cnn import evaluate, heads
     from colorize_cnn.data import load_dataset
-    from colorize_cnn.files import write_json
+    from colorize_cnn.files import check_writable_folder, write_json
     from colorize_cnn.train import train
 
-    out_dir = Path(out_dir or RUNS_DIR / config.name)
+    out_dir = check_writable_folder(out_dir or RUNS_DIR / config.name)  # before any work: a bad --out says so at once
+    if assets_dir is not None and limit is None:
+        check_writable_folder(assets_dir, "figures folder")
     dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     model, history = train(config.train, dataset, out_dir)

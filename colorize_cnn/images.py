@@ -55,7 +55,7 @@ class GrayImage:
     pixels: np.ndarray  # (H, W) uint8 or uint16
     was_colour: bool  # the file held colour, converted to gray on reading
     mode: str  # Pillow's mode of the file, e.g. "L", "I;16", "RGB"
-    alpha: np.ndarray = None  # (H, W) uint8 transparency, if the file had any
+    alpha: np.ndarray = None  # (H, W) transparency (uint8; uint16 from a 16-bit PNG), if the file had any
     frames: int = 1  # pages (TIFF) or frames (GIF, WebP, PNG animation) in the file; only the first is read
 
     @property
@@ -96,8 +96,12 @@ def read_gray(path):
             with Image.open(path) as image:
                 check_size(image.height, image.width, str(path))
                 frames = getattr(image, "n_frames", 1)
+                file_format = image.format  # the transposed copy has none
                 image = ImageOps.exif_transpose(image)
                 mode = image.mode
+                if file_format == "PNG" and _png_depth_and_type(path) == (16, 4):  # Pillow: RGBA, 8-bit
+                    gray, alpha = _png_gray_alpha16(path)
+                    return GrayImage(gray, False, "LA;16", None if alpha.min() == 65535 else alpha, frames)
                 alpha = _alpha(image)
                 if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
                     return GrayImage(_wide_to_uint16(np.asarray(image), mode, path), False, mode, alpha, frames)
@@ -124,6 +128,22 @@ def read_gray(path):
     if spread == 0:
         return GrayImage(np.ascontiguousarray(rgb[..., 0]), False, mode, alpha, frames)
     return GrayImage(gray_from_rgb8(rgb), spread > GRAY_TOLERANCE, mode, alpha, frames)
+
+
+def _png_depth_and_type(path):
+    """(bit depth, colour type) from a PNG's header."""
+    with open(path, "rb") as stream:
+        header = stream.read(26)
+    return header[24], header[25]
+
+
+def _png_gray_alpha16(path):
+    """A 16-bit gray + alpha PNG as two uint16 ``(H, W)`` planes (pypng: Pillow reads it as 8-bit LA)."""
+    import png
+
+    width, height, rows, _ = png.Reader(filename=str(path)).asDirect()
+    planes = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(height, width, 2)
+    return np.ascontiguousarray(planes[..., 0]), np.ascontiguousarray(planes[..., 1])
 
 
 def _alpha(image):
@@ -161,8 +181,8 @@ def write_rgb(rgb, path, overwrite=False, encoding=Encoding(), alpha=None):
     """Writes a uint8 or uint16 ``(H, W, 3)`` image as PNG, JPEG or TIFF by the path's extension.
 
     16-bit images stay 16-bit in PNG and TIFF (JPEG is 8-bit). ``encoding``: compression settings.
-    ``alpha``: uint8 ``(H, W)`` transparency, kept in PNG and TIFF (scaled to 16 bits for 16-bit
-    output); a JPEG cannot hold it. The file appears whole or not at all, and never replaces an
+    ``alpha``: uint8 or uint16 ``(H, W)`` transparency, kept in PNG and TIFF (scaled to the
+    output's depth); a JPEG cannot hold it. The file appears whole or not at all, and never replaces an
     existing one unless ``overwrite`` (checked atomically: two writers of one name cannot both win).
     Returns what could not be kept (``"alpha"``), if anything.
     """
@@ -178,7 +198,10 @@ def write_rgb(rgb, path, overwrite=False, encoding=Encoding(), alpha=None):
         if file_format == "JPEG":
             dropped = ("alpha",)
         else:
-            alpha = alpha.astype(np.uint16) * 257 if rgb.dtype == np.uint16 else alpha
+            if rgb.dtype == np.uint16 and alpha.dtype == np.uint8:
+                alpha = alpha.astype(np.uint16) * 257
+            elif rgb.dtype == np.uint8 and alpha.dtype == np.uint16:
+                alpha = (alpha // 257).astype(np.uint8)
             rgb = np.concatenate([rgb, alpha[..., None].astype(rgb.dtype)], axis=-1)
     channels = "RGBA" if rgb.shape[-1] == 4 else "RGB"
     try:
@@ -204,5 +227,22 @@ def write_rgb(rgb, path, overwrite=False, encoding=Encoding(), alpha=None):
         raise ImageError(f"output {path} already exists (written meanwhile by another process); choose another "
                          "name or remove it.") from None
     except OSError as error:
+        if _disk_full(error, path.parent, rgb.nbytes):
+            raise ImageError(f"cannot write {path}: no space left on the device. Free some space and run "
+                             "again.") from None
         raise ImageError(f"cannot write {path} ({error}).") from None
     return dropped
+
+
+def _disk_full(error, folder, size):
+    """Whether a failed write ran out of disk: ENOSPC, or an error without a number (NumPy's
+    "N requested and M written", from tifffile) while the folder's disk has less room than ``size``."""
+    import errno
+    import shutil
+
+    if error.errno == errno.ENOSPC:
+        return True
+    try:
+        return error.errno is None and shutil.disk_usage(folder).free < size
+    except OSError:
+        return False

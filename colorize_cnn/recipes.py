@@ -76,7 +76,8 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
     dataset = load_dataset("tiny_imagenet", data)
     rgb = decoded_training_sample(dataset, images or len(dataset.train_images), config.reference.seed)
     order = np.random.default_rng(config.reference.seed).permutation(len(rgb))
-    held_out, rgb = rgb[order[:config.held_out_images]], rgb[order[config.held_out_images:]]
+    count = min(config.held_out_images, len(rgb) // 5)  # a small set (a quick run) still trains on most
+    held_out, rgb = rgb[order[:count]], rgb[order[count:]]
     prior = color.ab_bin_prior(color.rgb_to_lab(rgb[:5000])[..., 1:])  # for the rebalanced AuC
     _, photos = evaluate.load_photos(validation_photos)
     sets = {f"{Path(validation_photos).name} ({len(photos)} photos)": photos,

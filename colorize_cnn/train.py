@@ -136,12 +136,14 @@ class EpochCheckpoints(keras.callbacks.Callback):
         message = (f"Free some space and run the same command again: training resumes after epoch {epoch} "
                    "from the last backup kept." if previous else "Free some space and run the command again.")
         if free < needed:
+            print(flush=True)  # off the progress bar's line
             raise TrainingDiskFullError(f"not enough disk space for the training backup in {self.backup_dir}: "
                                         f"{free / 2**20:.0f} MB free, about {needed / 2**20:.0f} MB needed. {message}")
         try:
             with atomic_output(path, durable=True) as temporary:
                 self.model.save_weights(temporary)
         except OSError as error:
+            print(flush=True)
             raise TrainingDiskFullError(f"could not write the training backup {path} ({error}). {message}") from None
         for older in previous:
             older.unlink(missing_ok=True)
@@ -166,9 +168,10 @@ def train(config, dataset, out_dir, verbose="auto"):
     recorded = dataclasses.asdict(config)
     recorded["model_kwargs"] = [list(item) for item in config.model_kwargs]
     same_config = config_path.exists() and json.loads(config_path.read_text()) == recorded
-    if same_config and model_path.exists() and not backup_dir.exists() and history_path.exists():
+    if same_config and model_path.exists() and history_path.exists():
         history = read_history(history_path)
         if len(history.get("loss", [])) == config.epochs:  # finished before; evaluation was interrupted
+            shutil.rmtree(backup_dir, ignore_errors=True)  # what a kill while removing it left
             return keras.saving.load_model(model_path, compile=False), history
     if not same_config and backup_dir.exists():  # another run's backup: it cannot continue this one
         print(f"training settings differ from the unfinished run in {out_dir}: starting afresh")

@@ -447,3 +447,85 @@ def test_stale_temporaries_match_only_leftovers_of_the_named_outputs(tmp_path):
     (tmp_path / ".x.jpg").write_bytes(b"a hidden file, not a leftover")
     assert sorted(stale_temporaries(targets)) == sorted(leftovers)
     assert stale_temporaries(targets, older_than=3600) == []  # all just written
+
+
+def test_names_the_file_system_cannot_take_are_refused_in_one_line(tmp_path, tiny_unet_file, capsys):
+    source = tmp_path / "short.png"
+    Image.fromarray(gradient()).save(source)
+    long_name = tmp_path / ("y" * 300 + ".png")
+    assert main([str(source), "-o", str(long_name), "--model", str(tiny_unet_file)]) == 1  # one output: refused
+    err = capsys.readouterr().err
+    assert "File name too long" in err and "Traceback" not in err
+    assert main([str(long_name), str(source), "-o", str(tmp_path / "out"), "--model", str(tiny_unet_file)]) == 1
+    err = capsys.readouterr().err  # an input among several: that input's error, the others done
+    assert "cannot read" in err and "File name too long" in err
+    assert (tmp_path / "out" / "short-color.png").is_file()
+
+
+def test_skip_existing_cleans_old_leftovers_and_says_what_it_replaces(tmp_path, tiny_unet_file, capsys):
+    import time
+
+    from colorize_cnn.files import STALE_SECONDS
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for name in ("a", "b"):
+        Image.fromarray(gradient()).save(folder / f"{name}.png")
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file)]) == 0
+    leftover = out / ".a.k3j5x9q1.png"  # an old killed write of out/a.png
+    leftover.write_bytes(b"half a png")
+    old = time.time() - STALE_SECONDS - 10
+    os.utime(leftover, (old, old))
+    capsys.readouterr()
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file), "--skip-existing"]) == 0
+    assert not leftover.exists()  # every output existed: the run still cleans up
+    (out / "b.png").write_text("somebody's notes, not an image")
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file), "--skip-existing"]) == 0
+    err = capsys.readouterr().err
+    assert "b.png exists but is not a whole image" in err and "written again" in err
+    assert Image.open(out / "b.png").size == (60, 40)
+
+
+def test_sixteen_bit_gray_with_transparency_stays_sixteen_bit(tmp_path, tiny_unet_file, capsys):
+    import png
+
+    gray = gradient().astype(np.uint16) * 257 + 3  # values no 8-bit file can hold
+    alpha = np.where(np.arange(60) < 20, 0, 65535).astype(np.uint16)[None].repeat(40, 0)
+    source = tmp_path / "deep-alpha.png"
+    with open(source, "wb") as stream:
+        png.Writer(60, 40, greyscale=True, alpha=True, bitdepth=16).write(
+            stream, np.dstack([gray, alpha]).reshape(40, -1))
+    image = read_gray(source)
+    assert image.bit_depth == 16 and image.pixels[0, -1] == gray[0, -1] and image.alpha.dtype == np.uint16
+    target = tmp_path / "out.png"
+    assert main([str(source), "-o", str(target), "--model", str(tiny_unet_file)]) == 0
+    assert "transparency kept" in capsys.readouterr().err
+    _, _, rows, info = png.Reader(filename=str(target)).asDirect()
+    result = np.vstack([np.asarray(row, np.uint16) for row in rows]).reshape(40, 60, 4)
+    assert info["bitdepth"] == 16 and info["alpha"]
+    np.testing.assert_array_equal(result[..., 3], alpha)
+
+
+def test_a_folder_as_model_and_a_full_disk_get_plain_messages(tmp_path, tiny_unet_file, capsys, monkeypatch):
+    import shutil
+    import types
+
+    import tifffile
+
+    source = tmp_path / "deep.png"
+    Image.fromarray(gradient().astype(np.uint16) * 257).save(source)
+    assert main([str(source), "--model", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "is a folder; --model takes a .keras file" in err and "does not exist" not in err
+
+    def full_disk(path, *args, **kwargs):
+        with open(path, "wb") as stream:
+            stream.write(b"II*\x00")
+        raise OSError("1234 requested and 4 written")  # what NumPy's tofile says when the disk fills
+
+    monkeypatch.setattr(tifffile, "imwrite", full_disk)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: types.SimpleNamespace(total=1, used=1, free=0))
+    assert main([str(source), "-o", str(tmp_path / "out.tif"), "--model", str(tiny_unet_file)]) == 1
+    err = capsys.readouterr().err
+    assert "out.tif: no space left on the device" in err and "requested" not in err
+    assert not (tmp_path / "out.tif").exists()

@@ -67,14 +67,24 @@ def test_help_is_fast_and_imports_no_tensorflow():
         (["--epochs", "0"], "positive integer"),
         (["--batch-size", "-3"], "positive integer"),
         (["--data", "/no/such/folder"], "does not exist"),
+        (["--out", "{file}"], "is a file"),
+        (["--out", "{file}/run"], "is a file, or lies under one"),
+        (["--data", "{incomplete}"], "lacks data_batch_3"),
     ],
 )
-def test_bad_arguments_exit_non_zero_with_one_message(args, message, tmp_path):
-    result = run_script(REPO / "experiments" / "flatten_dense.py", *args, "--out", tmp_path / "run")
+def test_bad_arguments_exit_non_zero_with_one_message(args, message, tmp_path, cifar_batches):
+    import shutil
+
+    (tmp_path / "file").write_text("a file, not a folder")
+    incomplete = tmp_path / "cifar-10-batches-py"
+    shutil.copytree(cifar_batches, incomplete)
+    (incomplete / "data_batch_3").unlink()
+    args = [arg.format(file=tmp_path / "file", incomplete=incomplete) for arg in args]
+    result = run_script(REPO / "experiments" / "flatten_dense.py", "--out", tmp_path / "run", *args)
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "run").exists()
+    assert not (tmp_path / "run").exists() and (tmp_path / "file").read_text() == "a file, not a folder"
 
 
 @pytest.mark.slow
@@ -141,8 +151,13 @@ def test_every_training_knob_is_an_option():
 def test_recipe_comparison_runs_each_recipe_and_scores_it(tiny_imagenet_zip, bsds_folder, tmp_path):
     out = tmp_path / "recipes.json"
     result = run_script(REPO / "experiments" / "photo_recipes.py", "--data", tiny_imagenet_zip, "--bsds500-val",
-                        bsds_folder / "val", "--steps-of-images", 11, "--recipes", "reference", "milder", "--out", out)
+                        bsds_folder / "val", "--steps-of-images", 11, "--held-out", 2, "--recipes", "reference", "milder", "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())["results"]
     assert [r["recipe"] for r in results] == ["reference", "milder rebalancing (mix 0.8)"]
-    assert all(len(r["points"]) == 3 and r["epochs"] == 4 for r in results)
+    assert all(len(r["points"]) == 2 and r["epochs"] == 5 for r in results)  # BSDS500 val and held-out images
+    for result in results:
+        for points in result["points"].values():
+            assert [p["vividness"] for p in points] == [0.0, 0.25, 0.5, 0.75, 1.0]
+            assert {"cast_a", "cast_b", "below_gray_3db", "worst_10_vs_gray"} <= set(points[0])
+        assert result["chosen_vividness"] in (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -91,3 +91,54 @@ def test_photo_folder_without_colour_photos_is_refused(tmp_path):
         load_dataset("photo_folder", tmp_path)
     with pytest.raises(DataSourceError, match="does not exist"):
         load_dataset("photo_folder", tmp_path / "nowhere")
+
+
+def _tiny_zip(path, train, val, annotations, wnids=WNIDS):
+    """A zip in tiny-imagenet-200.zip's layout from {member name: bytes} of train and val images."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tiny-imagenet-200/wnids.txt", "\n".join(wnids) + "\n")
+        for name, data in {**train, **val}.items():
+            archive.writestr(f"tiny-imagenet-200/{name}", data)
+        if annotations is not None:
+            archive.writestr("tiny-imagenet-200/val/val_annotations.txt", annotations)
+    return path
+
+
+def _jpegs(count, seed, mode="RGB"):
+    from tests.conftest import _jpeg_bytes
+
+    return [_jpeg_bytes(image, mode) for image in make_images(count, seed)]
+
+
+def test_tiny_imagenet_names_and_skips_damaged_members(tmp_path, capsys):
+    good = _jpegs(6, seed=3)
+    train = {f"train/{WNIDS[i % 2]}/images/{WNIDS[i % 2]}_{i}.JPEG": good[i] for i in range(4)}
+    train[f"train/{WNIDS[0]}/images/{WNIDS[0]}_8.JPEG"] = b"this is not an image"
+    train[f"train/{WNIDS[1]}/images/{WNIDS[1]}_9.JPEG"] = good[4][: len(good[4]) // 2]  # cut short
+    train["train/n99999999/images/n99999999_0.JPEG"] = good[5]  # a class wnids.txt does not list
+    val = {f"val/images/val_{i}.JPEG": image for i, image in enumerate(_jpegs(4, seed=4))}
+    annotations = (f"val_0.JPEG\t{WNIDS[0]}\t0\t0\t63\t63\nval_1.JPEG\t{WNIDS[1]}\t0\t0\t63\t63\n"
+                   "val_2.JPEG\tn12345678\t0\t0\t63\t63\nbroken line without tabs\n")  # val_3: no line at all
+    dataset = load_dataset("tiny_imagenet", _tiny_zip(tmp_path / "tiny.zip", train, val, annotations))
+    out = capsys.readouterr().out
+    assert len(dataset.train_images) == 4 and len(dataset.test) == 2
+    for named in ("_8.JPEG: not a readable image", "_9.JPEG: not a readable image", "n99999999_0.JPEG: its folder",
+                  "val_2.JPEG: val_annotations.txt names class 'n12345678'", "val_3.JPEG: no line",
+                  "line 4 of"):
+        assert named in out
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("no annotations", "lacks tiny-imagenet-200/val/val_annotations.txt"),
+    ("every photo gray", r"no usable training photos \(7 gray ones skipped"),
+    ("no known class", "no usable validation photos"),
+])
+def test_tiny_imagenet_with_nothing_usable_is_refused_in_one_line(tmp_path, fault, message):
+    train = {f"train/{WNIDS[0]}/images/{WNIDS[0]}_{i}.JPEG": image
+             for i, image in enumerate(_jpegs(4, seed=5, mode="L" if fault == "every photo gray" else "RGB"))}
+    val = {f"val/images/val_{i}.JPEG": image
+           for i, image in enumerate(_jpegs(3, seed=6, mode="L" if fault == "every photo gray" else "RGB"))}
+    wnid = "n00000000" if fault == "no known class" else WNIDS[0]
+    annotations = None if fault == "no annotations" else "".join(f"val_{i}.JPEG\t{wnid}\n" for i in range(3))
+    with pytest.raises(DataSourceError, match=message):
+        load_dataset("tiny_imagenet", _tiny_zip(tmp_path / "tiny.zip", train, val, annotations))

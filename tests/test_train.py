@@ -193,3 +193,26 @@ def _interrupt_after(config, dataset, out_dir, epoch):
             train(config, dataset, out_dir, verbose=0)
     finally:
         keras.Model.fit = original_fit
+
+
+def test_a_kill_while_the_backups_are_removed_does_not_train_again(tiny_cifar, tmp_path):
+    config = TrainConfig(model_name="flatten_dense", epochs=2, batch_size=10)
+    _, history = train(config, tiny_cifar, tmp_path, verbose=0)
+    (tmp_path / "backup").mkdir()  # what a kill part way through removing the backups leaves
+    (tmp_path / "backup" / ".epoch-0002.x1y2z3.weights.h5").write_bytes(b"half")
+    before = (tmp_path / MODEL_FILE).stat().st_mtime_ns
+    _, again = train(config, tiny_cifar, tmp_path, verbose=0)
+    assert again == history and (tmp_path / MODEL_FILE).stat().st_mtime_ns == before
+    assert not (tmp_path / "backup").exists()
+
+
+def test_the_disk_full_message_gets_its_own_line(tiny_cifar, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import colorize_cnn.train as train_module
+
+    real_usage = shutil.disk_usage
+    monkeypatch.setattr(train_module.shutil, "disk_usage", lambda path: type(real_usage(path))(1, 1, 0))
+    with pytest.raises(train_module.TrainingDiskFullError):
+        train(TrainConfig(model_name="flatten_dense", epochs=1, batch_size=10), tiny_cifar, tmp_path, verbose=1)
+    assert capsys.readouterr().out.endswith("\n")
