@@ -111,6 +111,9 @@ def read_gray(path):
     except ImageError:
         raise
     except UnidentifiedImageError:
+        wide = _tiff_gray_alpha16(path) if path.suffix.lower() in (".tif", ".tiff") else None
+        if wide is not None:
+            return wide
         raise ImageError(f"{path} is not an image Pillow can read (supported: {', '.join(INPUT_SUFFIXES)}).") from None
     except Image.DecompressionBombError:  # Pillow's own, larger limit: quote only the package's
         raise ImageError(f"{path} is over the limit of {MAX_PIXELS / 1e6:.0f} megapixels. Downscale it first.") from None
@@ -144,6 +147,29 @@ def _png_gray_alpha16(path):
     width, height, rows, _ = png.Reader(filename=str(path)).asDirect()
     planes = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(height, width, 2)
     return np.ascontiguousarray(planes[..., 0]), np.ascontiguousarray(planes[..., 1])
+
+
+def _tiff_gray_alpha16(path):
+    """A 16-bit gray (+ alpha) TIFF that Pillow cannot open, read with tifffile; None if it is not one."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            page = tiff.pages[0]
+            if page.dtype != np.uint16 or not (len(page.shape) == 2 or page.shape[2:] == (2,)):
+                return None
+            check_size(*page.shape[:2], str(path))
+            pixels = page.asarray()
+    except ImageError:
+        raise
+    except Exception:  # not a TIFF tifffile reads either: the caller's message stands
+        return None
+    if pixels.ndim == 2:
+        return GrayImage(pixels, False, "I;16")
+    if pixels.ndim == 3 and pixels.shape[-1] == 2:
+        alpha = np.ascontiguousarray(pixels[..., 1])
+        return GrayImage(np.ascontiguousarray(pixels[..., 0]), False, "LA;16", None if alpha.min() == 65535 else alpha)
+    return None
 
 
 def _alpha(image):

@@ -529,3 +529,19 @@ def test_a_folder_as_model_and_a_full_disk_get_plain_messages(tmp_path, tiny_une
     err = capsys.readouterr().err
     assert "out.tif: no space left on the device" in err and "requested" not in err
     assert not (tmp_path / "out.tif").exists()
+
+
+def test_sixteen_bit_gray_tiff_with_transparency_is_read_and_kept(tmp_path, tiny_unet_file):
+    import tifffile
+
+    gray = gradient().astype(np.uint16) * 257 + 3
+    alpha = np.where(np.arange(60) < 20, 0, 65535).astype(np.uint16)[None].repeat(40, 0)
+    source = tmp_path / "deep-alpha.tif"
+    tifffile.imwrite(source, np.dstack([gray, alpha]), photometric="minisblack", extrasamples=("unassalpha",))
+    image = read_gray(source)  # Pillow cannot open this file at all
+    assert image.bit_depth == 16 and image.pixels[0, -1] == gray[0, -1]
+    np.testing.assert_array_equal(image.alpha, alpha)
+    assert main([str(source), "-o", str(tmp_path / "out.tif"), "--model", str(tiny_unet_file)]) == 0
+    result = tifffile.imread(tmp_path / "out.tif")
+    assert result.dtype == np.uint16 and result.shape == (40, 60, 4)
+    np.testing.assert_array_equal(result[..., 3], alpha)
