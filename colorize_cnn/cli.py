@@ -73,7 +73,11 @@ def plan_jobs(inputs, output):
         if kinds[path] not in (None, "folder", "file"):
             errors.append(f"cannot read {path}: {kinds[path]}.")
         elif kinds[path] == "folder":
-            files = sorted(p for p in path.iterdir() if is_image_file(p))
+            try:
+                files = sorted(p for p in path.iterdir() if is_image_file(p))
+            except OSError as error:  # no permission to list it, say
+                errors.append(f"cannot read the folder {path}: {error.strerror or error}.")
+                continue
             if not files:
                 errors.append(f"{path} holds no images ({', '.join(INPUT_SUFFIXES)}).")
             folder = path.resolve()  # "." and ".." have no name of their own

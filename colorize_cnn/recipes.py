@@ -30,8 +30,8 @@ def main(config, argv=None):
 
     parser = argparse.ArgumentParser(description="Train the photo U-Net with each recipe for the same number of "
                                      "steps and score it on validation photos against the gray baseline.")
-    parser.add_argument("--data", type=Path, required=True, help="tiny-imagenet-200.zip or its folder")
-    parser.add_argument("--bsds500-val", type=Path, required=True, help="folder of validation photos")
+    parser.add_argument("--data", type=Path, help="tiny-imagenet-200.zip or its folder")
+    parser.add_argument("--bsds500-val", type=Path, help="folder of validation photos")
     parser.add_argument("--images", type=int, default=None, help="training images to load (default: all)")
     parser.add_argument("--held-out", type=int, default=config.held_out_images, help="of those, set aside to "
                         "choose on (default: %(default)s)")
@@ -41,7 +41,17 @@ def main(config, argv=None):
     parser.add_argument("--out", type=Path, default=Path("runs") / "photo_recipes.json", help="default: %(default)s")
     parser.add_argument("--models", type=Path, default=None, help="folder to save each recipe's model in "
                         "(<recipe>.keras, with its chosen vividness beside it); default: not saved")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON", help="no training: join the results "
+                        "of earlier runs (their --out files) into one table, written to --out as Markdown")
     args = parser.parse_args(argv)
+    if args.report:
+        results = [result for path in args.report for result in json.loads(path.read_text())["results"]]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(recipe_table(results) + "\n")
+        print(recipe_table(results))
+        return 0
+    if args.data is None or args.bsds500_val is None:
+        parser.error("--data and --bsds500-val are needed to train (or --report to join earlier results)")
     variants = [v for v in config.variants if not args.recipes or any(v[0].startswith(r) for r in args.recipes)]
     config = dataclasses.replace(config, variants=tuple(variants), full_set_images=args.steps_of_images,
                                  held_out_images=args.held_out)
@@ -133,14 +143,14 @@ RECIPE_COLUMNS = {"psnr_vs_gray": "vs gray (dB)", "colourfulness_ratio": "CF / t
 
 
 def recipe_table(results):
-    """Markdown: one row per recipe and validation set, at vividness 0 and at the chosen vividness."""
+    """Markdown: one row per recipe and validation set at vividness 0, 0.5 and the chosen one."""
     from colorize_cnn.compare import markdown_table
 
     rows = []
     for result in results:
         for key, points in result["points"].items():
             by_vividness = {p["vividness"]: p for p in points}
-            for vividness in sorted({0.0, result["chosen_vividness"]}):
+            for vividness in sorted({0.0, 0.5, result["chosen_vividness"]}):
                 point = by_vividness[vividness]
                 rows.append({"recipe": result["recipe"], "train s": result["train_seconds"], "set": key,
                              "vividness": f"{vividness:g}" + (" (chosen)" if vividness == result["chosen_vividness"] else ""),

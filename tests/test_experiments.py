@@ -151,7 +151,8 @@ def test_every_training_knob_is_an_option():
 def test_recipe_comparison_runs_each_recipe_and_scores_it(tiny_imagenet_zip, bsds_folder, tmp_path):
     out = tmp_path / "recipes.json"
     result = run_script(REPO / "experiments" / "photo_recipes.py", "--data", tiny_imagenet_zip, "--bsds500-val",
-                        bsds_folder / "val", "--steps-of-images", 11, "--held-out", 2, "--recipes", "reference", "milder", "--out", out)
+                        bsds_folder / "val", "--steps-of-images", 11, "--held-out", 2, "--recipes", "reference", "milder", "--out", out,
+                        "--models", tmp_path / "models")
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())["results"]
     assert [r["recipe"] for r in results] == ["reference", "milder rebalancing (mix 0.8)"]
@@ -161,3 +162,7 @@ def test_recipe_comparison_runs_each_recipe_and_scores_it(tiny_imagenet_zip, bsd
             assert [p["vividness"] for p in points] == [0.0, 0.25, 0.5, 0.75, 1.0]
             assert {"cast_a", "cast_b", "below_gray_3db", "worst_10_vs_gray"} <= set(points[0])
         assert result["chosen_vividness"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+    saved = json.loads((tmp_path / "models" / "reference.json").read_text())
+    assert saved["vividness"] == results[0]["chosen_vividness"] and (tmp_path / "models" / "reference.keras").is_file()
+    report = run_script(REPO / "experiments" / "photo_recipes.py", "--report", out, out, "--out", tmp_path / "table.md")
+    assert report.returncode == 0 and (tmp_path / "table.md").read_text().count("| milder rebalancing") == 2 * 2 * 2

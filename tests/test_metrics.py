@@ -75,3 +75,41 @@ def test_evaluate_means_and_classes():
     baseline = metrics.evaluate(gray, truth, labels, ("a", "b", "c"), prior)["mean"]
     assert baseline["colourfulness"] == pytest.approx(0.0, abs=1e-3)
     assert baseline["psnr"] < 100 and 0 < baseline["auc"] < 100
+
+
+def _photos_with_cast(shift_b, count=10, seed=0):
+    """Smooth, nearly gray photos (stone, snow) and the same photos with b* moved by ``shift_b``
+    (a yellow cast if > 0)."""
+    rng = np.random.default_rng(seed)
+    x = np.mgrid[0:16, 0:16][1] / 15.0
+    truths = np.clip(rng.uniform(0.3, 0.7, (count, 1, 1, 1)) + 0.2 * x[None, ..., None]
+                     + rng.uniform(-0.03, 0.03, (count, 1, 1, 3)), 0, 1)
+    lab = color.rgb_to_lab(truths)
+    lab[..., 2] += shift_b
+    return truths, color.lab_to_rgb(lab)
+
+
+def test_cast_and_harm_see_a_yellow_cast_and_the_photos_it_ruins():
+    from colorize_cnn import evaluate
+
+    truths, cast = _photos_with_cast(+20.0)
+    values = metrics.per_image_metrics(cast, truths, prior=np.full(color.NUM_AB_BINS, 1 / color.NUM_AB_BINS))
+    measured = metrics.cast_and_harm(values)
+    assert 15.0 < measured["cast_b"] < 21.0 and abs(measured["cast_a"]) < 5.0  # gamut clipping takes a little
+    assert measured["abs_cast_b"] == pytest.approx(measured["cast_b"])
+    assert measured["below_gray_3db"] == measured["below_gray_1db"] == 100.0 and measured["worst_10_vs_gray"] < -3
+    fixed = evaluate.summarise(evaluate.photo_metrics([evaluate.with_true_balance(c, t) for c, t in zip(cast, truths)],
+                                                      list(truths), np.full(color.NUM_AB_BINS, 1 / color.NUM_AB_BINS)))
+    assert fixed["psnr_vs_gray"] > 10 and fixed["below_gray_1db"] == 0.0 and abs(fixed["cast_b"]) < 1.0
+
+
+def test_vividness_choice_refuses_settings_that_harm_too_many_photos():
+    from colorize_cnn import evaluate
+
+    scores = {"0.0": {"psnr": 23.0, "below_gray_3db": 2.0}, "0.5": {"psnr": 23.5, "below_gray_3db": 8.0}}
+    assert evaluate.pick_vividness(scores, gray_psnr=22.0) == 0.0  # 0.5 has the better mean, and ruins 8%
+    fronts = {"a": [{"vividness": 0.0, "psnr": 23.0, "psnr_vs_gray": 1.0, "below_gray_3db": 0.0},
+                    {"vividness": 0.5, "psnr": 22.5, "psnr_vs_gray": 0.5, "below_gray_3db": 1.0}],
+              "b": [{"vividness": 0.0, "psnr": 23.0, "psnr_vs_gray": 0.2, "below_gray_3db": 0.0},
+                    {"vividness": 0.5, "psnr": 22.5, "psnr_vs_gray": -0.3, "below_gray_3db": 1.0}]}
+    assert evaluate.pick_vividness_on_sets(fronts) == 0.0  # 0.5 falls below gray on set b
