@@ -184,7 +184,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
             "bsds500_test_near_neutral": evaluate.summarise(neutral) if len(neutral["psnr"]) else None,
             "balance_probe": _balance_probe(colorizer, choice_sets, vividness, prior),
         }
-        print(f"  {title}: vividness {vividness} chosen on BSDS500 val; {time.perf_counter() - started:.0f} s")
+        print(f"  {title}: vividness {vividness} chosen on {' and '.join(choice_sets)}; {time.perf_counter() - started:.0f} s")
     summary["tiny_imagenet_val_gray"] = evaluate.gray_baseline(list(tiny.test.rgb), prior)
     tables = []
     for label, key, gray in ((f"BSDS500 test, {len(test_photos)} whole photos at their own size", "bsds500_test",

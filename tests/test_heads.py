@@ -11,9 +11,10 @@ from tests.conftest import make_images
 
 SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
          "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}}
+         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}}
 KINDS = {"flatten_dense": heads.RGB, "conv_flatten_dense": heads.RGB, "batchnorm_conv_flatten_dense": heads.RGB,
-         "unet_regression": heads.AB, "unet_classification": heads.AB_BINS, "unet_photo": heads.TWO_HEADS}
+         "unet_regression": heads.AB, "unet_classification": heads.AB_BINS, "unet_photo": heads.TWO_HEADS,
+         "unet_photo_context": heads.TWO_HEADS}
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
 
 SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
          "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}}
+         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -58,3 +58,18 @@ def test_photo_model_predicts_both_heads_at_half_resolution_for_any_size():
 def test_photo_model_refuses_an_impossible_output_stride():
     with pytest.raises(ValueError, match="output_stride"):
         build_model("unet_photo", output_stride=3)
+
+
+def test_scene_context_lets_the_whole_photo_steer_every_pixel_and_reloads(tmp_path):
+    import keras
+
+    gray = np.random.default_rng(1).random((1, 128, 96, 1), dtype=np.float32)
+    changed = gray.copy()
+    changed[:, :24, :24] = 1.0  # one corner of the photo
+    for name, reaches in (("unet_photo", False), ("unet_photo_context", True)):
+        model = build_model(name, base_filters=4)
+        far_corner = [np.asarray(model(image)["ab"])[0, -4:, -4:] for image in (gray, changed)]
+        assert (np.abs(far_corner[0] - far_corner[1]).max() > 1e-6) == reaches, name
+    model.save(tmp_path / "context.keras")
+    reloaded = keras.saving.load_model(tmp_path / "context.keras")
+    np.testing.assert_allclose(np.asarray(reloaded(gray)["ab"]), np.asarray(model(gray)["ab"]), atol=1e-5)
