@@ -165,4 +165,5 @@ def test_recipe_comparison_runs_each_recipe_and_scores_it(tiny_imagenet_zip, bsd
     saved = json.loads((tmp_path / "models" / "reference.json").read_text())
     assert saved["vividness"] == results[0]["chosen_vividness"] and (tmp_path / "models" / "reference.keras").is_file()
     report = run_script(REPO / "experiments" / "photo_recipes.py", "--report", out, out, "--out", tmp_path / "table.md")
-    assert report.returncode == 0 and (tmp_path / "table.md").read_text().count("| milder rebalancing") == 2 * 2 * 2
+    table = (tmp_path / "table.md").read_text()  # both runs, both sets, at 0, 0.5 and the chosen vividness
+    assert report.returncode == 0 and table.count("| milder rebalancing") >= 2 * 2 * 2 and "| 0.5 |" in table
