@@ -1,0 +1,70 @@
+"""Every registered model and its loss on both Keras backends: one training step from the same
+weights on the same batch gives the same first loss on TensorFlow (this process) and JAX (a
+subprocess: the backend is fixed when Keras is imported)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colorize_cnn import color, heads
+from colorize_cnn.models import MODEL_NAMES, build_model
+from tests.conftest import make_images
+
+pytest.importorskip("jax")
+
+SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
+         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
+         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}}
+# float32 throughout; the backends sum convolutions and reductions in different orders (oneDNN
+# against XLA), which moves a loss of order 1-10 by about 1e-6 relative: 1e-4 leaves room for that
+# and still catches any real difference (a wrong axis, a missing weight, another loss) by far
+RELATIVE_TOLERANCE = 1e-4
+
+FIRST_STEP = """
+import json, sys
+import numpy as np
+import keras
+from colorize_cnn import color, heads
+from colorize_cnn.models import build_model
+folder, names, small = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+batch = np.load(f"{folder}/batch.npz")
+losses = {"backend": keras.backend.backend()}
+for name in names:
+    model = build_model(name, **small.get(name, {}))
+    model.load_weights(f"{folder}/{name}.weights.h5")
+    kind, stride = heads.output_kind(model), heads.output_stride(model)
+    loss, weights = heads.training_loss(kind, np.ones(color.NUM_AB_BINS, np.float32))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, loss_weights=weights)
+    result = model.train_on_batch(batch["gray"], heads.fit_targets(kind, batch["rgb"], stride))
+    losses[name] = np.atleast_1d(result).astype(float).tolist()  # the total, then each head's (two heads)
+print(json.dumps(losses))
+"""
+
+
+def first_losses(folder, backend):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run([sys.executable, "-c", FIRST_STEP, str(folder), json.dumps(MODEL_NAMES), json.dumps(SMALL)],
+                            capture_output=True, text=True, timeout=600, env=env, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_every_model_takes_the_same_first_step_on_tensorflow_and_jax(tmp_path):
+    rgb = make_images(4, seed=9).astype(np.float32) / 255.0
+    np.savez(tmp_path / "batch.npz", gray=color.rgb_to_gray(rgb), rgb=rgb)
+    for name in MODEL_NAMES:  # the same starting weights for both: the backends' random initialisers differ
+        model = build_model(name, **SMALL.get(name, {}))
+        model(np.zeros((1, 32, 32, 1), np.float32))
+        model.save_weights(tmp_path / f"{name}.weights.h5")
+    tensorflow, jax = first_losses(tmp_path, "tensorflow"), first_losses(tmp_path, "jax")
+    assert (tensorflow.pop("backend"), jax.pop("backend")) == ("tensorflow", "jax")
+    assert set(tensorflow) == set(jax) == set(MODEL_NAMES)
+    for name in MODEL_NAMES:
+        assert np.isfinite(tensorflow[name]).all() and tensorflow[name][0] > 0
+        np.testing.assert_allclose(jax[name], tensorflow[name], rtol=RELATIVE_TOLERANCE, err_msg=name)
