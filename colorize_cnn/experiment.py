@@ -103,7 +103,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
 
     out_dir = check_writable_folder(out_dir or RUNS_DIR / config.name)  # before any work: a bad --out says so at once
     if assets_dir is not None and limit is None:
-        check_writable_folder(assets_dir, "figures folder")
+        check_writable_folder(assets_dir, "figures folder", "--assets")
     dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     model, history = train(config.train, dataset, out_dir)
@@ -125,7 +125,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
     }
-    photos = None if not choice_photos else {f"{folder}": evaluate.load_photos(folder)[1] for folder in choice_photos}
+    photos = None if not choice_photos else {str(folder): evaluate.load_photos(folder)[1] for folder in choice_photos}
     decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed, photos=photos)
     evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
     predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],

@@ -26,7 +26,7 @@ def decoding_path(model_path):
     return Path(model_path).with_suffix(".json")
 
 
-def check_writable_folder(folder, what="run folder"):
+def check_writable_folder(folder, what="run folder", option="--out"):
     """Checks, without creating anything, that ``folder`` is or can become a folder this process
     can write in; a ``UserError`` naming it and the fix if not (a file of that name or above it, no
     permission, a read-only disk, a name too long)."""
@@ -38,12 +38,12 @@ def check_writable_folder(folder, what="run folder"):
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         if not existing.is_dir():
-            raise UserError(f"{what} {folder} is a file, or lies under one ({existing}); pass a folder (--out).")
+            raise UserError(f"{what} {folder} is a file, or lies under one ({existing}); pass a folder ({option}).")
         with tempfile.NamedTemporaryFile(dir=existing, prefix=".write-check-"):
             pass
     except OSError as error:
         raise UserError(f"cannot write {what} {folder} ({error.strerror or error}); pass a folder you can write "
-                        "(--out).") from None
+                        f"({option}).") from None
     return folder
 
 
