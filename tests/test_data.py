@@ -175,7 +175,7 @@ def test_no_source_works(monkeypatch):
         raise OSError("URL fetch failure: no internet")
 
     monkeypatch.delenv(data.DATA_ENV_VAR, raising=False)
-    monkeypatch.setattr(data, "_load_keras", no_network)
+    monkeypatch.setattr(data.cifar10, "_load_keras", no_network)
     with pytest.raises(DataSourceError) as error:
         load_cifar10()
     message = str(error.value)

@@ -1,0 +1,32 @@
+"""Data sets by name: CIFAR-10 (``cifar10``), Tiny ImageNet (``tiny_imagenet``) and any folder
+of colour photos (``photo_folder``), each as gray/colour pairs.
+
+``load_dataset(name, data_dir)`` picks one; ``DATASETS`` lists them. Every split is a ``Split`` of
+``gray`` float32 ``(N, S, S, 1)`` in [0, 1] (the CIELAB lightness of ``rgb``: one formula,
+``colorize_cnn.color.rgb_to_gray``), ``rgb`` float32 ``(N, S, S, 3)`` in [0, 1] and ``labels``.
+Photo sets keep their training images encoded and stream them (``pipeline.photo_batches``).
+
+Modules: ``splits`` (what a data set is made of), ``cifar10``, ``photos`` (Tiny ImageNet and photo
+folders), ``pipeline`` (tf.data).
+"""
+
+from colorize_cnn.data.cifar10 import CLASS_NAMES, DATA_ENV_VAR, IMAGE_SIZE, Cifar10, load_cifar10  # noqa: F401
+from colorize_cnn.data.photos import (PhotoSet, decoded_training_sample, load_photo_folder,  # noqa: F401
+                                      load_tiny_imagenet, training_ab_prior)
+from colorize_cnn.data.pipeline import photo_batches  # noqa: F401
+from colorize_cnn.data.splits import DataSourceError, Split, balanced_subset  # noqa: F401
+
+# --- the registry ----------------------------------------------------------------------------
+
+DATASETS = {
+    "cifar10": load_cifar10,
+    "tiny_imagenet": load_tiny_imagenet,
+    "photo_folder": load_photo_folder,
+}
+
+
+def load_dataset(name, data_dir=None, limit=None, seed=0):
+    """The data set registered as ``name`` (see ``DATASETS``), read from ``data_dir``."""
+    if name not in DATASETS:
+        raise DataSourceError(f"unknown data set {name!r}. Known data sets: {', '.join(DATASETS)}.")
+    return DATASETS[name](data_dir, limit=limit, seed=seed)

@@ -1,0 +1,66 @@
+"""Training batches streamed through tf.data from encoded images or image files."""
+
+import numpy as np
+
+from colorize_cnn.data.photos import _decode_with_pillow
+
+
+def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, seed=0):
+    """A ``tf.data.Dataset`` of training batches from encoded images (bytes) or image paths.
+
+    Each image is decoded (bytes: by TensorFlow, JPEG, PNG, BMP, GIF; paths: by Pillow), scaled
+    so that its shorter side is ``crop_size`` (never enlarged beyond it), and cut to a random
+    ``crop_size`` square, flipped left-right at random (``_centre_crop`` is the deterministic crop,
+    for evaluation). ``targets`` maps a float32 RGB batch ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
+    it the batches are the RGB images.
+    """
+    import tensorflow as tf
+
+    images = list(images)
+    from_files = bool(images) and isinstance(images[0], str)
+    dataset = tf.data.Dataset.from_tensor_slices(tf.constant(images))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+
+    def decode(encoded):
+        if from_files:  # Pillow reads every format the package takes (TIFF, WebP, 16-bit, CMYK, EXIF)
+            rgb = tf.numpy_function(_decode_with_pillow, [encoded], tf.uint8)
+            rgb.set_shape((None, None, 3))
+        else:
+            rgb = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+        shape = tf.cast(tf.shape(rgb)[:2], tf.float32)
+        scale = tf.minimum(1.0, crop_size / tf.reduce_min(shape))
+        size = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), crop_size)
+        rgb = tf.image.resize(tf.cast(rgb, tf.float32) / 255.0, size, method="area", antialias=True)
+        rgb = tf.image.random_crop(rgb, (crop_size, crop_size, 3), seed=seed)
+        rgb = tf.image.random_flip_left_right(rgb, seed=seed)
+        return tf.clip_by_value(rgb, 0.0, 1.0)
+
+    dataset = dataset.map(decode).batch(batch_size)
+    if targets is not None:
+        dataset = dataset.map(_numpy_targets(targets, crop_size))
+    options = tf.data.Options()
+    options.autotune.enabled = False  # its threads compete with training on 2 cores (see in_memory_batches)
+    return dataset.prefetch(2).with_options(options)
+
+
+def _numpy_targets(targets, crop_size):
+    """``targets`` (numpy) as a tf.data map function, with the static shapes Keras and XLA want."""
+    import tensorflow as tf
+
+    probe_gray, probe_target = targets(np.zeros((1, crop_size, crop_size, 3), np.float32))
+    probes = [probe_gray, *map(np.asarray, tf.nest.flatten(probe_target))]
+
+    def compute(batch):
+        gray, target = targets(batch)
+        return [gray, *tf.nest.flatten(target)]
+
+    def wrapped(rgb):
+        outputs = tf.numpy_function(compute, [rgb], [tf.as_dtype(probe.dtype) for probe in probes])
+        for output, probe in zip(outputs, probes):
+            output.set_shape((None, *probe.shape[1:]))
+        return outputs[0], tf.nest.pack_sequence_as(probe_target, list(outputs[1:]))
+
+    return wrapped
+
+
