@@ -6,6 +6,7 @@ import dataclasses
 from colorize_cnn.errors import BadArgumentError
 
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
+DISTRIBUTIONS = ("none", "devices")  # devices: every local GPU (or logical CPU) through MirroredStrategy
 WORKING_SIZE = 64  # longest side the fully convolutional models see (README: "Colorizing any size")
 MAX_WORKING_SIZE = 1024  # beyond it the network's memory grows past a laptop's (about 2 GB at 1024)
 
@@ -29,6 +30,10 @@ class TrainConfig:
     learning_rate_schedule: str = "constant"  # or "cosine": decays to 0 over the whole run
     progress_vividness: float = 0.0  # decoding of the per-epoch progress PSNR (heads.decode_ab)
     validation_images: int = None  # fixed, class-balanced held-out images for val_loss; None: all
+    # "devices": data-parallel over every local device (TensorFlow's MirroredStrategy; the global
+    # batch stays batch_size, each device takes its share; XLA is off under a strategy, as Keras
+    # requires). Not part of what makes a run the same run: a run may resume on other devices.
+    distribute: str = "none"
 
     def __post_init__(self):
         for field in ("epochs", "batch_size", "steps_per_execution"):
@@ -42,6 +47,8 @@ class TrainConfig:
                              f"Received: learning_rate_schedule={self.learning_rate_schedule!r}")
         if not 0.0 <= self.progress_vividness <= 1.0:
             raise BadArgumentError(f"progress_vividness must be in [0, 1]. Received: {self.progress_vividness}")
+        if self.distribute not in DISTRIBUTIONS:
+            raise BadArgumentError(f"distribute must be one of {DISTRIBUTIONS}. Received: distribute={self.distribute!r}")
         if not 0.0 <= self.rebalance_mix <= 1.0:
             raise BadArgumentError(f"rebalance_mix must be in [0, 1]. Received: rebalance_mix={self.rebalance_mix}")
 

@@ -64,6 +64,8 @@ def parse_args(config, argv):
     parser.add_argument("--assets", type=Path, default=README_ASSETS, help="where a full run writes the "
                         "README's figures and metrics (default: %(default)s, relative to the current folder)")
     parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
+    parser.add_argument("--logical-cpus", type=_positive_int, metavar="N", help="split the CPU into N logical "
+                        "devices first (to try --distribute devices on a machine without GPUs)")
     for field in dataclasses.fields(config.train):
         default = getattr(config.train, field.name)
         if field.name in _NOT_OPTIONS:
@@ -84,6 +86,10 @@ def main(config, argv=None):
     out_dir = args.out or RUNS_DIR / (config.name + (f"-limit{args.limit}" if args.limit else ""))
     with report_errors() as status:
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
+        if args.logical_cpus:
+            from colorize_cnn.train import use_logical_cpus
+
+            use_logical_cpus(args.logical_cpus)
         run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets,
             choice_photos=args.choose_on)
     return status.code

@@ -167,6 +167,7 @@ def train(config, dataset, out_dir, verbose="auto"):
     config_path, model_path = out_dir / CONFIG_FILE, out_dir / MODEL_FILE
     recorded = dataclasses.asdict(config)
     recorded["model_kwargs"] = [list(item) for item in config.model_kwargs]
+    del recorded["distribute"]  # the same run, whichever devices it trains on
     same_config = config_path.exists() and json.loads(config_path.read_text()) == recorded
     if same_config and model_path.exists() and history_path.exists():
         history = read_history(history_path)
@@ -247,15 +248,48 @@ def _compiled_model(config, ab_prior, steps_per_epoch):
     frequencies (computed only for bin classifiers). Returns (model, output kind, output stride)."""
     keras.utils.set_random_seed(config.seed)
     model = build_model(config.model_name, **dict(config.model_kwargs))
-    kind, stride = heads.output_kind(model), heads.output_stride(model)
-    bin_weights = None
-    if kind in (heads.AB_BINS, heads.TWO_HEADS):
-        bin_weights = color.rebalancing_weights(ab_prior(), config.rebalance_mix)
-    loss, loss_weights = heads.training_loss(kind, bin_weights)
-    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, steps_per_epoch)), loss=loss,
-                  loss_weights=loss_weights, jit_compile=config.jit_compile,
-                  steps_per_execution=config.steps_per_execution)
+    distributed = config.distribute != "none"
+    with _distribution_scope(config.distribute):
+        if distributed:  # the same starting weights on any devices (initialisers draw differently in a scope)
+            weights, model = model.get_weights(), build_model(config.model_name, **dict(config.model_kwargs))
+            model.set_weights(weights)
+        kind, stride = heads.output_kind(model), heads.output_stride(model)
+        bin_weights = None
+        if kind in (heads.AB_BINS, heads.TWO_HEADS):
+            bin_weights = color.rebalancing_weights(ab_prior(), config.rebalance_mix)
+        loss, loss_weights = heads.training_loss(kind, bin_weights)
+        model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, steps_per_epoch)), loss=loss,
+                      loss_weights=loss_weights, jit_compile=config.jit_compile and not distributed,
+                      # several steps per call fail under MirroredStrategy in Keras 3.15 (placeholder error)
+                      steps_per_execution=1 if distributed else config.steps_per_execution)
     return model, kind, stride
+
+
+def _distribution_scope(distribute):
+    """Where the model and its optimizer are built: nowhere special, or a ``MirroredStrategy`` over
+    every local device ("devices"; TensorFlow backend)."""
+    import contextlib
+
+    if distribute == "none":
+        return contextlib.nullcontext()
+    if keras.backend.backend() != "tensorflow":
+        raise UserError(f"distribute='devices' trains through TensorFlow's MirroredStrategy; the Keras backend is "
+                        f"{keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow, or train without it.")
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy()
+    print(f"training on {strategy.num_replicas_in_sync} devices: "
+          + ", ".join(device.split("/")[-1] for device in strategy.extended.worker_devices))
+    return strategy.scope()
+
+
+def use_logical_cpus(count):
+    """Splits the CPU into ``count`` logical devices (before TensorFlow first uses it), so that
+    distribute="devices" can be tried and tested on a machine without GPUs."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
 
 
 def _learning_rate(config, steps_per_epoch):

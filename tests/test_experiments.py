@@ -167,3 +167,20 @@ def test_recipe_comparison_runs_each_recipe_and_scores_it(tiny_imagenet_zip, bsd
     report = run_script(REPO / "experiments" / "photo_recipes.py", "--report", out, out, "--out", tmp_path / "table.md")
     table = (tmp_path / "table.md").read_text()  # both runs, both sets, at 0, 0.5 and the chosen vividness
     assert report.returncode == 0 and table.count("| milder rebalancing") >= 2 * 2 * 2 and "| 0.5 |" in table
+
+
+@pytest.mark.slow
+def test_devices_distribution_over_two_logical_cpus_takes_the_same_steps(cifar_batches, tmp_path):
+    losses = {}
+    for mode, extra in (("none", ("--jit-compile", "false")), ("devices", ("--logical-cpus", 2))):
+        # one batch per epoch: the same images in every step whatever order each run shuffles them in
+        result = run_script(REPO / "experiments" / "flatten_dense.py", "--data", cifar_batches, "--limit", 10,
+                            "--batch-size", 10, "--epochs", 3, "--distribute", mode, *extra, "--out", tmp_path / mode)
+        assert result.returncode == 0, result.stderr[-3000:]
+        history = (tmp_path / mode / "history.csv").read_text().splitlines()
+        column = history[0].split(",").index("loss")
+        losses[mode] = [float(line.split(",")[column]) for line in history[1:]]
+        if mode == "devices":
+            assert "training on 2 devices" in result.stdout
+    assert len(losses["devices"]) == 3
+    assert losses["devices"] == pytest.approx(losses["none"], rel=1e-5)  # float32 sums split across two devices
