@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from colorize_cnn.config import TrainConfig
+from colorize_cnn.config import DISTRIBUTIONS, LEARNING_RATE_SCHEDULES, TrainConfig
 from colorize_cnn.files import METRICS_FILE, MODEL_FILE, README_ASSETS, RUNS_DIR
 
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
@@ -43,6 +43,7 @@ def _boolean(text):
 # every training knob but the model's identity is an option: --epochs, --learning-rate, ...
 _TRAIN_OPTION_TYPES = {int: _positive_int, float: float, bool: _boolean, str: str}
 _NOT_OPTIONS = ("model_name", "model_kwargs", "seed")
+_CHOICES = {"learning_rate_schedule": LEARNING_RATE_SCHEDULES, "distribute": DISTRIBUTIONS}
 
 
 def parse_args(config, argv):
@@ -72,7 +73,7 @@ def parse_args(config, argv):
             continue
         kind = _TRAIN_OPTION_TYPES.get(type(default), _positive_int)
         parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default,
-                            help="default: %(default)s")
+                            choices=_CHOICES.get(field.name), help="default: %(default)s")
     return parser.parse_args(argv)
 
 
