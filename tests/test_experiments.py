@@ -140,10 +140,14 @@ def test_photo_experiment_trains_on_photos_and_resumes_a_finished_run(tiny_image
 def test_every_training_knob_is_an_option():
     result = run_script(REPO / "experiments" / "unet_photo.py", "--help")
     for option in ("--epochs", "--batch-size", "--learning-rate", "--learning-rate-schedule", "--rebalance-mix",
-                   "--jit-compile", "--steps-per-execution", "--progress-vividness", "--validation-images", "--seed"):
+                   "--jit-compile", "--steps-per-execution", "--progress-vividness", "--validation-images", "--seed",
+                   "--distribute {none,devices}", "--logical-cpus"):
         assert option in result.stdout, option
     bad = run_script(REPO / "experiments" / "unet_photo.py", "--data", "x", "--learning-rate-schedule", "linear")
-    assert bad.returncode == 1 and "learning_rate_schedule must be one of" in bad.stderr
+    assert bad.returncode == 2 and "invalid choice: 'linear' (choose from 'constant', 'cosine')" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    bad = run_script(REPO / "experiments" / "unet_photo.py", "--data", "x", "--rebalance-mix", "1.5")
+    assert bad.returncode == 1 and "rebalance_mix must be in [0, 1]" in bad.stderr  # the config's own checks
     assert "Traceback" not in bad.stderr
 
 
