@@ -103,8 +103,8 @@ SUMMARY_COLUMNS = {
     "colourfulness": "CF", "colourfulness_ratio": "CF / truth CF", "delta_colourfulness": "delta-CF",
 }
 CAST_COLUMNS = {  # EVALUATION.md, "Cast and harm"
-    "psnr_vs_gray": "vs gray (dB)", "cast_a": "cast a*", "cast_b": "cast b*", "abs_cast_a": "|cast a*|",
-    "abs_cast_b": "|cast b*|", "below_gray_1db": "> 1 dB below gray (%)", "below_gray_3db": "> 3 dB below gray (%)",
+    "psnr_vs_gray": "vs gray (dB)", "cast_a": "cast a*", "cast_b": "cast b*", "abs_cast_a": "size of cast a*",
+    "abs_cast_b": "size of cast b*", "below_gray_1db": "> 1 dB below gray (%)", "below_gray_3db": "> 3 dB below gray (%)",
     "worst_10_vs_gray": "worst 10% vs gray (dB)",
 }
 PER_PHOTO_COLUMNS = {**SUMMARY_COLUMNS, "gray_psnr": "gray PSNR (dB)", "mean_a": "mean a*", "mean_b": "mean b*",
