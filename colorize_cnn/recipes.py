@@ -79,7 +79,6 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
 
     from colorize_cnn import color, evaluate, heads
     from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.compare import markdown_table
     from colorize_cnn.data import decoded_training_sample, load_dataset
     from colorize_cnn.train import save_model, train_on_arrays
 
@@ -105,15 +104,14 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
         started = time.perf_counter()
         model = train_on_arrays(train_config, rgb)
         seconds = time.perf_counter() - started
-        colorizer = load_colorizer(model)
-        points = {}
-        for key, truths in sets.items():
-            if key.startswith("held-out"):  # 64 x 64: the working size, in batches (the same pixels as colorize)
-                values = {v: evaluate.photo_metrics(list(heads.predict_rgb(model, color.rgb_to_gray(truths), v)),
-                                                    list(truths), prior) for v in config.candidates}
-            else:
-                values = evaluate.values_by_vividness(colorizer, truths, prior, config.candidates)
-            points[key] = evaluate.frontier(values)
+        photo_key, held_out_key = sets
+        points = {  # held-out images are 64 x 64, the working size: in batches (the same pixels as colorize)
+            photo_key: evaluate.frontier(evaluate.values_by_vividness(load_colorizer(model), photos, prior,
+                                                                      config.candidates)),
+            held_out_key: evaluate.frontier({v: evaluate.photo_metrics(
+                list(heads.predict_rgb(model, color.rgb_to_gray(held_out), v)), list(held_out), prior)
+                for v in config.candidates}),
+        }
         vividness = evaluate.pick_vividness_on_sets(points)
         result = {"recipe": name, "model_name": train_config.model_name, "epochs": epochs, "images": len(rgb),
                   "train_seconds": round(seconds, 1), "images_per_second": round(epochs * len(rgb) / seconds, 1),
@@ -159,6 +157,7 @@ def recipe_table(results):
 
 
 def _device_name():
+    """The first device Keras trains on, in words."""
     import keras
 
     if keras.backend.backend() == "jax":
@@ -166,11 +165,9 @@ def _device_name():
 
         device = jax.devices()[0]
         return f"{device.device_kind} ({device.platform})"
-    return "the CPU" if keras.backend.backend() != "tensorflow" else _tensorflow_device()
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
 
-
-def _tensorflow_device():
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    return gpus[0].name if gpus else "the CPU"
+        gpus = tf.config.list_physical_devices("GPU")
+        return gpus[0].name if gpus else "the CPU"
+    return "the CPU"
