@@ -29,7 +29,7 @@ FIRST_STEP = """
 import json, sys
 import numpy as np
 import keras
-from colorize_cnn import color
+from colorize_cnn import color, heads
 from colorize_cnn.models import build_model
 folder, names, small = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 batch = np.load(f"{folder}/batch.npz")
