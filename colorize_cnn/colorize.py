@@ -19,6 +19,7 @@ from colorize_cnn.images import ImageError, check_size
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
 BUNDLED_DEFAULT = "unet_photo"  # what "default" means: the model that is best on photographs
+DEFAULT_HINT_MODEL = "unet_hints"  # the model colorize uses when hints come with no model named
 
 
 class ModelLoadError(UserError, ValueError):
@@ -45,21 +46,50 @@ class Colorizer:
         height, width = self.model.input_shape[1:3]
         return None if height is None or width is None else (height, width)
 
-    def predict_ab(self, gray, working_size=WORKING_SIZE, vividness=None):
-        """Chroma for a float gray ``(H, W)`` in [0, 1], at the working size (not H x W)."""
+    @property
+    def takes_hints(self):
         from colorize_cnn import heads
 
-        height, width = gray.shape
+        return heads.takes_hints(self.model)
+
+    def working_shape(self, height, width, working_size=WORKING_SIZE):
+        """The size the network sees an ``height x width`` image at (before padding)."""
         if self.fixed_size:
-            small_height, small_width = self.fixed_size
-        else:
-            scale = min(1.0, working_size / max(height, width))
-            small_height, small_width = max(1, round(height * scale)), max(1, round(width * scale))
-        small = color.resize_plane(gray, small_height, small_width)
+            return self.fixed_size
+        scale = min(1.0, working_size / max(height, width))
+        return max(1, round(height * scale)), max(1, round(width * scale))
+
+    def network_input(self, gray, working_size=WORKING_SIZE):
+        """A float gray ``(H, W)`` in [0, 1] -> the network's gray batch ``(1, h', w', 1)`` at the
+        working size, edge-padded to the model's padding multiple."""
+        small = color.resize_plane(gray, *self.working_shape(*gray.shape, working_size))
         pad = [(0, -side % self.padding_multiple) for side in small.shape]
-        batch = np.pad(small, pad, mode="edge")[None, ..., None]
-        ab = heads.predict_ab(self.model, batch, self.vividness if vividness is None else vividness)[0]
-        return ab[: -(-small_height // self.stride), : -(-small_width // self.stride)]
+        return np.pad(small, pad, mode="edge")[None, ..., None]
+
+    def outputs(self, batch, working_shape, hint_planes=None):
+        """Raw network outputs for ``network_input``'s batch; ``hint_planes`` ``(h, w, 3)`` at
+        ``working_shape`` for a hint model (zero-padded like the gray)."""
+        from colorize_cnn import heads
+        from colorize_cnn.hints import with_hint_planes
+
+        if hint_planes is not None:
+            pad = [(0, padded - side) for padded, side in zip(batch.shape[1:3], working_shape)] + [(0, 0)]
+            batch = with_hint_planes(batch, np.pad(hint_planes, pad)[None])
+        return heads.network_outputs(self.model, batch)
+
+    def decode(self, outputs, working_shape, vividness=None):
+        """Chroma ``(h, w, 2)`` from ``outputs`` at ``vividness`` (``None``: the model's default),
+        cropped to the working size's share of the output (the padding taken off)."""
+        from colorize_cnn import heads
+
+        vividness = self.vividness if vividness is None else vividness
+        ab = heads.decode_ab(outputs, self.kind, vividness)[0]
+        return ab[: -(-working_shape[0] // self.stride), : -(-working_shape[1] // self.stride)]
+
+    def predict_ab(self, gray, working_size=WORKING_SIZE, vividness=None):
+        """Chroma for a float gray ``(H, W)`` in [0, 1], at the working size (not H x W), no hints."""
+        shape = self.working_shape(*gray.shape, working_size)
+        return self.decode(self.outputs(self.network_input(gray, working_size), shape), shape, vividness)
 
 
 def _known_names():
@@ -155,41 +185,151 @@ def check_working_size(working_size):
     return working_size
 
 
-def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None):
+def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, hints=None):
     """Colorizes a grayscale image of any size.
 
     Args:
         gray_image: ``(H, W)`` or ``(H, W, 1)``; uint8, uint16, or float in [0, 1].
-        model: a ``Colorizer``, anything ``load_colorizer`` takes, or ``None`` for the bundled model.
+        model: a ``Colorizer``, anything ``load_colorizer`` takes, or ``None`` for the bundled model
+            (with hints: the bundled hint model).
         working_size: longest side the network sees, for fully convolutional models (at most
             ``MAX_WORKING_SIZE``).
         vividness: 0 (the model's safest colours) to 1 (its most vivid); ``None``: the model's
             default, chosen on validation images (see ``colorize_cnn.heads``).
+        hints: colours the user gives at points, for a hint model: a list of ``hints.Hint``, of
+            dicts ``{"x", "y", "color", "radius"?}`` or of ``(x, y, color)`` tuples, positions in
+            this image's pixels, colours ``"#rrggbb"`` or ``(r, g, b)`` (see ``colorize_cnn.hints``).
     Returns:
         ``(H, W, 3)`` sRGB of the input's dtype (float32 for float input) whose CIELAB
         lightness equals the input's (up to rounding and gamut clipping).
-    """
-    gray_image = np.asarray(gray_image)
-    if gray_image.ndim == 3 and gray_image.shape[-1] == 1:
-        gray_image = gray_image[..., 0]
-    if gray_image.ndim != 2:
-        raise ImageError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
-    check_size(*gray_image.shape)
-    check_working_size(working_size)
-    if vividness is not None:
-        from colorize_cnn.heads import check_vividness
 
-        check_vividness(vividness)
-    colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
-    gray = _as_unit_float(gray_image)
-    ab = colorizer.predict_ab(gray, working_size, vividness)
-    del gray
-    if not np.isfinite(ab).all():
-        raise ModelOutputError(f"model {colorizer.name} gave NaN or infinite colours (did its training diverge?); "
-                               "retrain it, or use another model.")
-    lightness = color.gray_to_lightness(gray_image)
-    out_dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.float32
-    return color.recombine(lightness, ab, dtype=out_dtype)
+    To colour one image again and again with changing hints, use ``ColorizeSession``.
+    """
+    from colorize_cnn.hints import as_hints
+
+    hints = as_hints(hints)
+    return ColorizeSession(gray_image, _hint_model(model, hints), working_size).render(hints, vividness)
+
+
+def _hint_model(model, hints):
+    """``model``, or the bundled hint model when hints come with no model named."""
+    return DEFAULT_HINT_MODEL if model is None and hints else model
+
+
+PREVIEW_PIXELS = 1_000_000  # ColorizeSession.preview: about a screen's worth
+
+
+class ColorizeSession:
+    """One image held for repeated colouring, e.g. while a user adds, moves and removes hints.
+
+    What does not depend on the hints is done once, here: reading the pixels, the full-size CIELAB
+    lightness, the network's gray input at the working size, and the preview's lightness. Each new
+    set of hints then costs one pass of the network at the working size (its outputs for the last
+    hints are kept, so a change of vividness alone costs none) and the recombination at the size
+    asked for: ``preview`` (about ``preview_pixels``) or ``render`` (full size, the same pixels as
+    ``colorize``).
+
+    Args:
+        gray_image, model, working_size: as ``colorize``.
+        preview_pixels: the preview's size in pixels (its aspect ratio is the image's); never
+            larger than the image.
+    """
+
+    def __init__(self, gray_image, model=None, working_size=WORKING_SIZE, preview_pixels=PREVIEW_PIXELS):
+        gray_image = np.asarray(gray_image)
+        if gray_image.ndim == 3 and gray_image.shape[-1] == 1:
+            gray_image = gray_image[..., 0]
+        if gray_image.ndim != 2:
+            raise ImageError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
+        check_size(*gray_image.shape)
+        check_working_size(working_size)
+        self.colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
+        self.shape = gray_image.shape
+        self.dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
+        self.working_shape = self.colorizer.working_shape(*self.shape, working_size)
+        self._batch = self.colorizer.network_input(_as_unit_float(gray_image), working_size)
+        self.lightness = color.gray_to_lightness(gray_image)
+        scale = min(1.0, (preview_pixels / gray_image.size) ** 0.5)
+        self.preview_shape = tuple(max(1, round(side * scale)) for side in self.shape)
+        self._preview_lightness = None
+        self._last = None  # (hints, the network's outputs for them)
+
+    def _outputs(self, hints):
+        from colorize_cnn.hints import as_hints, check_inside, hint_planes
+
+        hints = check_inside(as_hints(hints), *self.shape)
+        if hints and not self.colorizer.takes_hints:
+            from colorize_cnn.hints import HintError
+
+            raise HintError(f"model {self.colorizer.name} takes no hints; use the hint model "
+                            f"({DEFAULT_HINT_MODEL!r}), or colorize without hints.")
+        if self._last is None or self._last[0] != hints:
+            planes = hint_planes(hints, self.shape, self.working_shape) if self.colorizer.takes_hints else None
+            self._last = hints, self.colorizer.outputs(self._batch, self.working_shape, planes)
+        return self._last[1]
+
+    def chroma(self, hints=(), vividness=None):
+        """The predicted ab ``(h, w, 2)`` at the network's output size (1 / stride of the working size)."""
+        if vividness is not None:
+            from colorize_cnn.heads import check_vividness
+
+            check_vividness(vividness)
+        ab = self.colorizer.decode(self._outputs(hints), self.working_shape, vividness)
+        if not np.isfinite(ab).all():
+            raise ModelOutputError(f"model {self.colorizer.name} gave NaN or infinite colours (did its training "
+                                   "diverge?); retrain it, or use another model.")
+        return ab
+
+    def render(self, hints=(), vividness=None):
+        """The full-size result: ``(H, W, 3)`` sRGB of the input's dtype, as ``colorize`` returns."""
+        return color.recombine(self.lightness, self.chroma(hints, vividness), dtype=self.dtype)
+
+    def preview(self, hints=(), vividness=None):
+        """The result at the preview size, uint8 ``(h, w, 3)``."""
+        if self._preview_lightness is None:
+            self._preview_lightness = color.resize_plane(self.lightness, *self.preview_shape)
+        return color.recombine(self._preview_lightness, self.chroma(hints, vividness), dtype=np.uint8)
+
+    def suggest_colours(self, x, y, k=8, hints=()):
+        """The model's own guesses for the colour at pixel ``(x, y)`` (full-size coordinates), given
+        ``hints``: its distribution over ab bins there, most likely first, as up to ``k`` sRGB colours at
+        that pixel's lightness. Bins that give the same sRGB colour are merged.
+
+        Returns:
+            A list of ``{"color": "#rrggbb", "probability": p}``.
+        """
+        from colorize_cnn.heads import AB_BINS
+        from colorize_cnn.hints import HintError, make_hint
+
+        point = make_hint(x, y, (0, 0, 0))
+        if not (0 <= point.x < self.shape[1] and 0 <= point.y < self.shape[0]):
+            raise HintError(f"point x={x}, y={y} is outside the image ({self.shape[1]} x {self.shape[0]} pixels).")
+        if not isinstance(k, int) or k < 1:
+            raise HintError(f"k must be a positive whole number of colours. Received: k={k!r}")
+        outputs = self._outputs(hints)
+        if not isinstance(outputs, dict) or AB_BINS not in outputs:
+            raise HintError(f"model {self.colorizer.name} predicts no distribution of colours to suggest from; "
+                            f"use a model with an ab-bins head (the default, or {DEFAULT_HINT_MODEL!r}).")
+        stride = self.colorizer.stride
+        row = min(int(point.y * self.working_shape[0] / self.shape[0]) // stride, outputs[AB_BINS].shape[1] - 1)
+        column = min(int(point.x * self.working_shape[1] / self.shape[1]) // stride, outputs[AB_BINS].shape[2] - 1)
+        probabilities = outputs[AB_BINS][0, row, column]
+        order = np.argsort(probabilities)[::-1][: 4 * k]
+        lab = np.zeros((len(order), 1, 3), np.float32)
+        lab[:, 0, 0] = self.lightness[int(point.y), int(point.x)]
+        lab[:, 0, 1:] = color.ab_bin_centers()[order]
+        rgb = np.rint(np.clip(color.lab_to_rgb(lab)[:, 0], 0.0, 1.0) * 255).astype(int)
+        merged = {}
+        for value, probability in zip(rgb, probabilities[order]):
+            key = "#{:02x}{:02x}{:02x}".format(*value)
+            merged[key] = merged.get(key, 0.0) + float(probability)
+        ranked = sorted(merged.items(), key=lambda item: -item[1])[:k]
+        return [{"color": key, "probability": probability} for key, probability in ranked]
+
+
+def suggest_colours(gray_image, x, y, k=8, model=None, hints=None, working_size=WORKING_SIZE):
+    """``ColorizeSession.suggest_colours`` for one image (the hint model unless ``model`` is given)."""
+    return ColorizeSession(gray_image, model or DEFAULT_HINT_MODEL, working_size).suggest_colours(x, y, k, hints or ())
 
 
 def _check_output(input_path, output_path, overwrite, inputs=()):

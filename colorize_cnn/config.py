@@ -34,6 +34,9 @@ class TrainConfig:
     # batch stays batch_size, each device takes its share; XLA is off under a strategy, as Keras
     # requires). Not part of what makes a run the same run: a run may resume on other devices.
     distribute: str = "none"
+    # Fine-tuning: start from the weights of this model (a registry name or a .keras file, as
+    # colorize's --model takes), e.g. the hint model from the bundled photo model ("default").
+    initial_model: str = None
 
     def __post_init__(self):
         for field in ("epochs", "batch_size", "steps_per_execution"):

@@ -43,6 +43,7 @@ def _boolean(text):
 # every training knob but the model's identity is an option: --epochs, --learning-rate, ...
 _TRAIN_OPTION_TYPES = {int: _positive_int, float: float, bool: _boolean, str: str}
 _NOT_OPTIONS = ("model_name", "model_kwargs", "seed")
+_NONE_DEFAULT_TYPES = {"initial_model": str}  # fields whose default None says nothing of their type
 _CHOICES = {"learning_rate_schedule": LEARNING_RATE_SCHEDULES, "distribute": DISTRIBUTIONS}
 
 
@@ -71,7 +72,7 @@ def parse_args(config, argv):
         default = getattr(config.train, field.name)
         if field.name in _NOT_OPTIONS:
             continue
-        kind = _TRAIN_OPTION_TYPES.get(type(default), _positive_int)
+        kind = _TRAIN_OPTION_TYPES.get(type(default), _NONE_DEFAULT_TYPES.get(field.name, _positive_int))
         parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default,
                             choices=_CHOICES.get(field.name), help="default: %(default)s")
     return parser.parse_args(argv)

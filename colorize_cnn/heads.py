@@ -42,6 +42,13 @@ class NotAColorizerError(UserError, ValueError):
     """A model whose input or output is not one of the kinds above."""
 
 
+def takes_hints(model):
+    """Whether ``model``'s input is gray joined to hint planes (``colorize_cnn.hints``)."""
+    from colorize_cnn.hints import HINT_CHANNELS
+
+    return model.input_shape[-1] == 1 + HINT_CHANNELS
+
+
 def output_kind(model):
     """The kind of ``model``'s output (see the module docstring)."""
     try:
@@ -50,7 +57,8 @@ def output_kind(model):
         outputs = output = None
     if isinstance(output, dict) and set(output) == {AB_BINS, AB}:
         shapes = {name: tuple(tensor.shape) for name, tensor in output.items()}
-        if shapes[AB_BINS][-1] == color.NUM_AB_BINS and shapes[AB][-1] == 2 and model.input_shape[-1] == 1:
+        if shapes[AB_BINS][-1] == color.NUM_AB_BINS and shapes[AB][-1] == 2 and (model.input_shape[-1] == 1
+                                                                                 or takes_hints(model)):
             return TWO_HEADS
     elif isinstance(outputs, tuple) and model.input_shape[-1] == 1 and len(outputs) == 4:
         kind = {3: RGB, 2: AB, color.NUM_AB_BINS: AB_BINS}.get(outputs[-1])
@@ -58,7 +66,8 @@ def output_kind(model):
             return kind
     raise NotAColorizerError(
         f"model {model.name!r} is not a colorizer: it maps {model.input_shape} to {outputs}, but a colorizer "
-        "maps gray (N, H, W, 1) to images of RGB (3 channels), ab (2) or ab bins (484), or to both heads."
+        "maps gray (N, H, W, 1) to images of RGB (3 channels), ab (2) or ab bins (484), or to both heads (a hint "
+        "model: gray joined to 3 hint planes, to both heads)."
     )
 
 
@@ -83,7 +92,7 @@ def output_stride(model):
     if model.input_shape[1] is not None:  # fixed-size models (the original three) are full size
         return 1
     side = 16 * padding_multiple(model)
-    probe = keras.KerasTensor((1, side, side, 1))
+    probe = keras.KerasTensor((1, side, side, model.input_shape[-1]))
     outputs = model.compute_output_spec([probe] if isinstance(model.input, list) else probe)
     first = outputs[AB] if isinstance(outputs, dict) else keras.tree.flatten(outputs)[0]
     return side // int(first.shape[1])
@@ -178,18 +187,29 @@ def decode_ab(outputs, kind, vividness, gray=None):
     return (ab * (1.0 + (MAX_CHROMA_GAIN - 1.0) * vividness)).astype(np.float32)
 
 
+def network_outputs(model, batch):
+    """``model``'s raw outputs (numpy) for one batch; gray alone ``(N, H, W, 1)`` is given to a hint
+    model with no hints."""
+    batch = np.asarray(batch, dtype=np.float32)
+    if takes_hints(model) and batch.shape[-1] == 1:
+        from colorize_cnn.hints import with_hint_planes
+
+        batch = with_hint_planes(batch)
+    # models saved by earlier versions take a list of one input
+    outputs = model([batch] if isinstance(model.input, list) else batch, training=False)
+    return {name: np.asarray(value) for name, value in outputs.items()} if isinstance(outputs, dict) \
+        else np.asarray(outputs)
+
+
 def predict_ab(model, gray, vividness, batch_size=64):
     """Chroma for a batch of gray images ``(N, H, W, 1)`` (sides multiples of ``padding_multiple``
-    for fully convolutional models) at the model's output resolution."""
+    for fully convolutional models) at the model's output resolution. A hint model takes its
+    hint planes joined to the gray (``hints.with_hint_planes``), or gray alone for no hints."""
     kind = output_kind(model)
     chunks = []
     for start in range(0, len(gray), batch_size):
-        batch = np.asarray(gray[start:start + batch_size], dtype=np.float32)
-        # models saved by earlier versions take a list of one input
-        outputs = model([batch] if isinstance(model.input, list) else batch, training=False)
-        outputs = {name: np.asarray(value) for name, value in outputs.items()} if isinstance(outputs, dict) \
-            else np.asarray(outputs)
-        chunks.append(decode_ab(outputs, kind, vividness, batch))
+        batch = gray[start:start + batch_size]
+        chunks.append(decode_ab(network_outputs(model, batch), kind, vividness, batch[..., :1]))
     return np.concatenate(chunks)
 
 

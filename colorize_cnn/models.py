@@ -1,7 +1,8 @@
 """Model builders, picked by name from one registry.
 
 Every model takes the same input: ``gray`` float32 ``(batch, H, W, 1)`` in [0, 1] (see
-``colorize_cnn.color``). What comes out tells how to use it:
+``colorize_cnn.color``), joined to hint planes for a hint model (``colorize_cnn.hints``). What
+comes out tells how to use it:
 
 * 3 channels: sRGB in [0, 1] (the three original experiments; 32x32 only).
 * 2 channels: CIELAB ab in CIELAB units (fully convolutional; any H x W).
@@ -17,9 +18,11 @@ Usage in a notebook::
 import math
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from colorize_cnn.color import AB_RANGE, NUM_AB_BINS, ZHANG_TEMPERATURE, ab_bin_centers
+from colorize_cnn.hints import HINT_CHANNELS
 
 CIFAR_SHAPE = (32, 32, 1)
 
@@ -128,7 +131,7 @@ def build_unet_regression(base_filters=16, depth=3):
     return keras.Model(gray, ab, name="unet_regression")
 
 
-def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=False, name="unet_photo"):
+def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=False, hints=False, name="unet_photo"):
     """The photo colorizer: one U-Net, two heads (Zhang et al. 2017), chroma at 1 / ``output_stride``.
 
     ``ab_bins``: a softmax over the 484 ab bins (trained with rebalanced cross-entropy: vivid);
@@ -136,11 +139,12 @@ def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=F
     resolution: photos store chroma at half resolution (JPEG 4:2:0), and the colorizer brings it to
     full size anyway, so the last, most expensive decoder level would add cost and no colour.
     ``global_context``: a whole-image branch fused into the bottleneck (``unet_photo_context``).
+    ``hints``: the input is the gray image joined to hint planes (``unet_hints``).
     """
     last_level = int(round(math.log2(output_stride)))
     if 2**last_level != output_stride or not 0 <= last_level < depth:
         raise ValueError(f"output_stride must be a power of 2 below 2**depth. Received: output_stride={output_stride}")
-    gray = keras.Input(shape=(None, None, 1), name="gray")
+    gray = keras.Input(shape=(None, None, 1 + HINT_CHANNELS if hints else 1), name="gray_hints" if hints else "gray")
     features = _unet_features(gray, base_filters, depth, last_level, global_context)
     probabilities = layers.Conv2D(NUM_AB_BINS, 1, activation="softmax", name="ab_bins")(features)
     ab = layers.Conv2D(2, 1, activation="tanh", name="ab_unit")(features)
@@ -152,6 +156,37 @@ def build_unet_photo_context(base_filters=32, depth=3, output_stride=2):
     """The photo colorizer with scene context: ``build_unet_photo`` plus a global branch (global
     pooling of the bottleneck, two dense layers, broadcast and fused back; Iizuka et al. 2016)."""
     return build_unet_photo(base_filters, depth, output_stride, global_context=True, name="unet_photo_context")
+
+
+def build_unet_hints(base_filters=32, depth=3, output_stride=2):
+    """The photo colorizer conditioned on user hints (Zhang, Zhu et al. 2017): ``build_unet_photo``
+    whose input is gray ``(N, H, W, 1)`` joined to the hint planes of ``colorize_cnn.hints``
+    (a*, b*, mask). Fine-tuned from ``unet_photo`` (``transfer_weights``) it starts as that model."""
+    return build_unet_photo(base_filters, depth, output_stride, hints=True, name="unet_hints")
+
+
+def transfer_weights(source, target):
+    """Copies ``source``'s weights into ``target``, layer by layer by name. A layer whose kernel has
+    more input channels in ``target`` (the first convolution of a hint model) gets the source's
+    kernel for the channels it had and zeros for the new ones, so ``target`` computes what
+    ``source`` did whatever the new inputs hold. Every layer of ``target`` with weights must exist
+    in ``source``."""
+    layers_by_name = {layer.name: layer for layer in source.layers}
+    for layer in target.layers:
+        if not layer.weights:
+            continue
+        if layer.name not in layers_by_name:
+            raise ValueError(f"layer {layer.name!r} of {target.name} has no counterpart in {source.name}")
+        weights = []
+        for old, new in zip(layers_by_name[layer.name].get_weights(), layer.get_weights()):
+            if old.shape != new.shape:
+                if old.ndim != 4 or old.shape[:2] + old.shape[3:] != new.shape[:2] + new.shape[3:]:
+                    raise ValueError(f"layer {layer.name!r}: cannot fit weights of shape {old.shape} into {new.shape}")
+                old = np.concatenate([old, np.zeros(new.shape[:2] + (new.shape[2] - old.shape[2], new.shape[3]),
+                                                    old.dtype)], axis=2)
+            weights.append(old)
+        layer.set_weights(weights)
+    return target
 
 
 @keras.saving.register_keras_serializable(package="colorize_cnn")
@@ -213,6 +248,7 @@ MODEL_BUILDERS = {
     "unet_classification": build_unet_classification,
     "unet_photo": build_unet_photo,
     "unet_photo_context": build_unet_photo_context,
+    "unet_hints": build_unet_hints,
 }
 MODEL_NAMES = tuple(MODEL_BUILDERS)
 

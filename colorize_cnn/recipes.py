@@ -23,6 +23,7 @@ class RecipeConfig:
     full_set_images: int = 50_000
     candidates: tuple = (0.0, 0.25, 0.5, 0.75, 1.0)  # vividness settings scored for each recipe
     held_out_images: int = 1000  # training images set aside (never trained on) to choose on
+    hints: bool = False  # hint recipes: scored with hints (compare_hint_recipes), not by vividness
 
 
 def main(config, argv=None):
@@ -55,8 +56,9 @@ def main(config, argv=None):
     variants = [v for v in config.variants if not args.recipes or any(v[0].startswith(r) for r in args.recipes)]
     config = dataclasses.replace(config, variants=tuple(variants), full_set_images=args.steps_of_images,
                                  held_out_images=args.held_out)
+    compare = compare_hint_recipes if config.hints else compare_recipes
     with report_errors() as status:
-        compare_recipes(config, args.data, args.bsds500_val, args.images, args.out, args.models)
+        compare(config, args.data, args.bsds500_val, args.images, args.out, args.models)
     return status.code
 
 
@@ -79,15 +81,9 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
 
     from colorize_cnn import color, evaluate, heads
     from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.data import decoded_training_sample, load_dataset
     from colorize_cnn.train import save_model, train_on_arrays
 
-    dataset = load_dataset("tiny_imagenet", data)
-    rgb = decoded_training_sample(dataset, images or len(dataset.train_images), config.reference.seed)
-    order = np.random.default_rng(config.reference.seed).permutation(len(rgb))
-    count = min(config.held_out_images, len(rgb) // 5)  # a small set (a quick run) still trains on most
-    held_out, rgb = rgb[order[:count]], rgb[order[count:]]
-    prior = color.ab_bin_prior(color.rgb_to_lab(rgb[:5000])[..., 1:])  # for the rebalanced AuC
+    dataset, rgb, held_out, prior = _training_arrays(config, data, images)
     _, photos = evaluate.load_photos(validation_photos)
     sets = {f"{Path(validation_photos).name} ({len(photos)} photos)": photos,
             f"held-out training images ({len(held_out)})": held_out}
@@ -132,6 +128,72 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(json.dumps({"device": device, "results": results}, indent=2) + "\n")
     print("\n" + recipe_table(results))
+    return results
+
+
+def _training_arrays(config, data, images):
+    """Tiny ImageNet's training images decoded: (data set, training images, held-out images, ab prior)."""
+    import numpy as np
+
+    from colorize_cnn import color
+    from colorize_cnn.data import decoded_training_sample, load_dataset
+
+    dataset = load_dataset("tiny_imagenet", data)
+    rgb = decoded_training_sample(dataset, images or len(dataset.train_images), config.reference.seed)
+    order = np.random.default_rng(config.reference.seed).permutation(len(rgb))
+    count = min(config.held_out_images, len(rgb) // 5)  # a small set (a quick run) still trains on most
+    prior = color.ab_bin_prior(color.rgb_to_lab(rgb[:5000])[..., 1:])  # for the rebalanced AuC
+    return dataset, rgb[order[count:]], rgb[order[:count]], prior
+
+
+HINT_CHOICE_COUNTS = (0, 1, 5, 10)  # numbers of hints a hint recipe is scored at
+
+
+def compare_hint_recipes(config, data, validation_photos, images=None, out=None, models_dir=None):
+    """Trains every hint recipe (``train_on_arrays``, any backend) and scores it on the validation
+    photos (whole, own size, through ``colorize``) with the protocol's hints (``hint_evaluation``)
+    at ``HINT_CHOICE_COUNTS`` hints, beside the automatic model the recipes start from. Returns
+    (and writes to ``out`` after each recipe) a list of result dicts."""
+    import keras
+
+    from colorize_cnn import evaluate, hint_evaluation
+    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.train import save_model, train_on_arrays
+
+    dataset, rgb, _, prior = _training_arrays(config, data, images)
+    names, photos = evaluate.load_photos(validation_photos)
+    sequences = hint_evaluation.hint_sequences(names, photos, None, config.reference.seed)
+    key = f"{Path(validation_photos).name} ({len(photos)} photos)"
+    automatic = evaluate.summarise(evaluate.photo_metrics(
+        evaluate.colorize_photos(load_colorizer(config.reference.initial_model), photos), photos, prior))
+    device = f"{keras.backend.backend()} on {_device_name()}"
+    print(f"{len(rgb)} training images of {dataset.name}; {key}; {device}; automatic "
+          f"({config.reference.initial_model}): {automatic['psnr']:.2f} dB", flush=True)
+    results = []
+    for name, changes in config.variants:
+        train_config = dataclasses.replace(config.reference, **dict(changes))
+        epochs = max(1, round(train_config.epochs * config.full_set_images / len(rgb)))
+        train_config = dataclasses.replace(train_config, epochs=epochs)
+        started = time.perf_counter()
+        model = train_on_arrays(train_config, rgb)
+        seconds = time.perf_counter() - started
+        values = hint_evaluation.values_by_hint_count(load_colorizer(model), photos, sequences, prior,
+                                                      HINT_CHOICE_COUNTS)
+        by_count = {str(count): evaluate.summarise(per_photo) for count, per_photo in values.items()}
+        result = {"recipe": name, "epochs": epochs, "images": len(rgb), "train_seconds": round(seconds, 1),
+                  "images_per_second": round(epochs * len(rgb) / seconds, 1), "device": device,
+                  "set": key, "automatic": automatic, "hints": by_count,
+                  "train": {k: v for k, v in dataclasses.asdict(train_config).items() if k != "model_kwargs"}}
+        results.append(result)
+        if models_dir is not None:
+            path = Path(models_dir) / f"{_slug(name)}.keras"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_model(keras.Model(model.input, model.output, name=model.name), path)
+        print(f"  {name}: {seconds:.0f} s ({result['images_per_second']:.0f} images/s); "
+              + ", ".join(f"{count} hints {s['psnr']:.2f} dB" for count, s in by_count.items()), flush=True)
+        if out is not None:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(json.dumps({"device": device, "results": results}, indent=2) + "\n")
     return results
 
 

@@ -15,7 +15,8 @@ from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches, training
 from colorize_cnn.errors import UserError
 from colorize_cnn.files import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, atomic_output, stale_temporaries,
                                 write_json)
-from colorize_cnn.models import build_model
+from colorize_cnn.hints import simulate_planes, with_hint_planes
+from colorize_cnn.models import build_model, transfer_weights
 
 PROGRESS_IMAGES = 1000  # fixed held-out images whose PSNR is logged after every epoch
 
@@ -182,19 +183,26 @@ def train(config, dataset, out_dir, verbose="auto"):
         leftover.unlink(missing_ok=True)
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
                                           -(-dataset.train_size // config.batch_size))
+    takes_hints = heads.takes_hints(model)
     if isinstance(dataset, PhotoSet):
+        rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
+
         def targets(rgb):
-            return color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, stride)
+            return network_input(rgb, takes_hints, rng), heads.fit_targets(kind, rgb, stride)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets,
                                  shuffle=True, seed=config.seed)
+    elif takes_hints:
+        raise UserError(f"{config.model_name} learns from hints simulated on photos; train it on a photo data set "
+                        f"(tiny_imagenet or photo_folder), not {type(dataset).__name__}.")
     else:
         training = in_memory_batches(dataset.train.gray, heads.fit_targets(kind, dataset.train.rgb, stride),
                                      config.batch_size, shuffle=True, seed=config.seed)
     test = dataset.test
     held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
-    validation = in_memory_batches(test.gray[held_out], heads.fit_targets(kind, test.rgb[held_out], stride),
-                                   batch_size=config.batch_size)
+    validation = in_memory_batches(  # the same simulated hints every epoch
+        network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed)),
+        heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size)
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
     progress = balanced_subset(test.labels, min(PROGRESS_IMAGES, len(test)))
     checkpoints = EpochCheckpoints(backup_dir, history_path)
@@ -230,7 +238,8 @@ def train_on_arrays(config, rgb, verbose=0):
     """
     model, kind, stride = _compiled_model(config, lambda: color.ab_bin_prior(color.rgb_to_lab(rgb)[..., 1:]),
                                           -(-len(rgb) // config.batch_size))
-    gray, targets = color.rgb_to_gray(rgb), heads.fit_targets(kind, rgb, stride)
+    targets, takes_hints = heads.fit_targets(kind, rgb, stride), heads.takes_hints(model)
+    gray = None if takes_hints else color.rgb_to_gray(rgb)
     rng = np.random.default_rng(config.seed)
     for epoch in range(config.epochs):
         flip = rng.random(len(rgb)) < 0.5
@@ -238,9 +247,19 @@ def train_on_arrays(config, rgb, verbose=0):
         def flipped(array):
             return np.where(flip.reshape(-1, *[1] * (array.ndim - 1)), array[:, :, ::-1], array)
 
-        model.fit(flipped(gray), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
+        inputs = network_input(rgb, takes_hints, rng) if takes_hints else gray  # new hints every epoch
+        model.fit(flipped(inputs), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
                   epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose)
     return model
+
+
+def network_input(rgb, takes_hints, rng):
+    """The training input for colour images ``(N, S, S, 3)``: their gray, joined for a hint model to
+    hints simulated from their true colours (``hints.simulate_planes``)."""
+    gray = color.rgb_to_gray(rgb)
+    if not takes_hints:
+        return gray
+    return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng))
 
 
 def _compiled_model(config, ab_prior, steps_per_epoch):
@@ -248,6 +267,10 @@ def _compiled_model(config, ab_prior, steps_per_epoch):
     frequencies (computed only for bin classifiers). Returns (model, output kind, output stride)."""
     keras.utils.set_random_seed(config.seed)
     model = build_model(config.model_name, **dict(config.model_kwargs))
+    if config.initial_model is not None:  # fine-tuning: start from a trained model's weights
+        from colorize_cnn.colorize import load_colorizer
+
+        transfer_weights(load_colorizer(config.initial_model).model, model)
     distributed = config.distribute != "none"
     with _distribution_scope(config.distribute):
         if distributed:  # the same starting weights on any devices (initialisers draw differently in a scope)
