@@ -36,6 +36,12 @@ def build_parser():
                         f"1 to {MAX_WORKING_SIZE} (default: {WORKING_SIZE})")
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
                         "most vivid); default: the model's own, chosen on validation photos")
+    parser.add_argument("--hints", type=Path, metavar="FILE", help="colours to give at points of the photo (one "
+                        'photo only): a JSON list of {"x": ..., "y": ..., "color": "#rrggbb", "radius": ...} in the '
+                        "photo's pixels (radius optional), as the web page saves it; uses the hint model unless "
+                        "--model names another hint model")
+    parser.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB", help="one hint in short form "
+                        "(repeatable; joins --hints): this colour at pixel X,Y (append ,RADIUS for a disc)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never an input)")
     parser.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist and decode "
                         "completely (e.g. after an interrupted folder run); damaged ones are written again")
@@ -189,7 +195,18 @@ def main(argv=None):
         parser.error(str(error))
     if args.overwrite and args.skip_existing:
         parser.error("--overwrite and --skip-existing contradict each other; choose one.")
+    from colorize_cnn.hints import HintError, parse_short_hint, read_hints_file
+
+    try:
+        hints = (read_hints_file(args.hints) if args.hints else ()) + tuple(map(parse_short_hint, args.hint))
+    except HintError as error:
+        print(f"colorize-cnn: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     jobs, errors = plan_jobs(args.inputs, args.output)
+    if hints and (len(args.inputs) > 1 or _kind(args.inputs[0]) == "folder"):
+        print("colorize-cnn: error: hints name positions in one photo; give them with one input file, not a folder "
+              "or several photos.", file=sys.stderr)
+        return EXIT_FAILED
     for message in errors:
         print(f"colorize-cnn: error: {message}", file=sys.stderr)
     from colorize_cnn.files import STALE_SECONDS, stale_temporaries
@@ -212,20 +229,25 @@ def main(argv=None):
             return EXIT_OK
     if not jobs:
         return EXIT_FAILED
-    from colorize_cnn.colorize import ModelLoadError, colorize_files, load_colorizer
+    from colorize_cnn.colorize import DEFAULT_HINT_MODEL, ModelLoadError, colorize_files, load_colorizer
 
     try:
         with _quiet_tensorflow_start():
-            colorizer = load_colorizer(args.model)
+            colorizer = load_colorizer(DEFAULT_HINT_MODEL if hints and args.model is None else args.model)
     except ModelLoadError as error:
         print(f"colorize-cnn: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if hints and not colorizer.takes_hints:
+        print(f"colorize-cnn: error: model {args.model} takes no hints; leave out --model (the hint model is used), "
+              "or pass a hint model.", file=sys.stderr)
         return EXIT_FAILED
     from tqdm import tqdm
 
     failures = len(errors)
     existed = {target for _, target in jobs if _exists(target)}
     results = colorize_files(jobs, colorizer, overwrite=args.overwrite or args.skip_existing,
-                             working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding)
+                             working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding,
+                             hints=hints)
     try:
         for source, target, image, dropped in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image",
                                                    file=sys.stderr):

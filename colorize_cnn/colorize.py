@@ -347,26 +347,29 @@ def _check_output(input_path, output_path, overwrite, inputs=()):
 
 
 def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None,
-                  encoding=None):
+                  encoding=None, hints=None):
     """Colorizes an image file into ``output_path`` (PNG, JPEG or TIFF by extension).
 
     Returns the ``GrayImage`` read, so callers can report colour inputs. Keeps 16-bit depth in
     PNG and TIFF; refuses to overwrite the input, and any existing file unless ``overwrite``.
     ``encoding``: an ``images.Encoding`` (PNG compression, JPEG quality); default settings if None.
+    ``hints``: as ``colorize`` takes them, in the image's pixel coordinates.
     """
     ((_, _, result, _),) = colorize_files([(input_path, output_path)], model, overwrite, working_size, vividness,
-                                           encoding)
+                                           encoding, hints)
     if isinstance(result, BaseException):
         raise result
     return result
 
 
-def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None, encoding=None):
+def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None, encoding=None,
+                   hints=None):
     """Colorizes many files with one loaded model, keeping the cores busy: the next file is read
     and the last one written (each in its own thread) while the current one is colorized.
 
     Args:
         jobs: ``(input path, output path)`` pairs; no output may be one of the inputs.
+        hints: for one job only (hints name positions in one photo).
         the rest: as ``colorize_file``.
     Yields:
         ``(input path, output path, GrayImage, dropped)`` per job, in order, once its file is
@@ -379,10 +382,15 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
 
     from colorize_cnn.images import Encoding, read_gray, write_rgb
 
+    from colorize_cnn.hints import HintError, as_hints
+
     jobs = [(Path(source), Path(target)) for source, target in jobs]
     check_working_size(working_size)
+    hints = as_hints(hints)
+    if hints and len(jobs) > 1:
+        raise HintError(f"hints name positions in one photo; colorize one photo with them, not {len(jobs)}.")
     encoding = encoding or Encoding()
-    colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
+    colorizer = model if isinstance(model, Colorizer) else load_colorizer(_hint_model(model, hints))
     inputs = {source.resolve() for source, _ in jobs}
 
     def read(job):
@@ -404,7 +412,7 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
             written = None
             try:
                 image = current.result()
-                rgb = colorize(image.pixels, colorizer, working_size, vividness)
+                rgb = colorize(image.pixels, colorizer, working_size, vividness, hints)
                 written = writer.submit(write_rgb, rgb, target, overwrite, encoding, image.alpha)
                 del rgb
             except (UserError, MemoryError) as error:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from colorize_cnn import color
+from colorize_cnn.hints import simulate_planes, with_hint_planes
 from colorize_cnn.models import MODEL_NAMES, build_model
 from tests.conftest import make_images
 
@@ -19,7 +20,8 @@ pytest.importorskip("jax")
 
 SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
          "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}}
+         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4},
+         "unet_hints": {"base_filters": 4}}
 # float32 throughout; the backends sum convolutions and reductions in different orders (oneDNN
 # against XLA), which moves a loss of order 1-10 by about 1e-6 relative: 1e-4 leaves room for that
 # and still catches any real difference (a wrong axis, a missing weight, another loss) by far
@@ -40,7 +42,8 @@ for name in names:
     kind, stride = heads.output_kind(model), heads.output_stride(model)
     loss, weights = heads.training_loss(kind, np.ones(color.NUM_AB_BINS, np.float32))
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, loss_weights=weights)
-    result = model.train_on_batch(batch["gray"], heads.fit_targets(kind, batch["rgb"], stride))
+    inputs = batch["hinted"] if heads.takes_hints(model) else batch["gray"]
+    result = model.train_on_batch(inputs, heads.fit_targets(kind, batch["rgb"], stride))
     losses[name] = np.atleast_1d(result).astype(float).tolist()  # the total, then each head's (two heads)
 print(json.dumps(losses))
 """
@@ -57,10 +60,12 @@ def first_losses(folder, backend):
 @pytest.mark.slow
 def test_every_model_takes_the_same_first_step_on_tensorflow_and_jax(tmp_path):
     rgb = make_images(4, seed=9).astype(np.float32) / 255.0
-    np.savez(tmp_path / "batch.npz", gray=color.rgb_to_gray(rgb), rgb=rgb)
+    hinted = with_hint_planes(color.rgb_to_gray(rgb), simulate_planes(color.rgb_to_lab(rgb)[..., 1:],
+                                                                       np.random.default_rng(0)))
+    np.savez(tmp_path / "batch.npz", gray=color.rgb_to_gray(rgb), rgb=rgb, hinted=hinted)
     for name in MODEL_NAMES:  # the same starting weights for both: the backends' random initialisers differ
         model = build_model(name, **SMALL.get(name, {}))
-        model(np.zeros((1, 32, 32, 1), np.float32))
+        model(np.zeros((1, 32, 32, model.input_shape[-1]), np.float32))
         model.save_weights(tmp_path / f"{name}.weights.h5")
     tensorflow, jax = first_losses(tmp_path, "tensorflow"), first_losses(tmp_path, "jax")
     assert (tensorflow.pop("backend"), jax.pop("backend")) == ("tensorflow", "jax")

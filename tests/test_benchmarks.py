@@ -36,3 +36,12 @@ def test_colorize_sizes_prints_its_table(tiny_unet_file):
     assert "recombine" in lines[1] and len(lines) == 7
     assert [len(row.split()) for row in lines[2:4]] == [14, 14]
     assert "images/s" in lines[4] and "PNG zlib level" in lines[5] and "s wall" in lines[6]
+
+
+@pytest.mark.slow
+def test_hint_latency_prints_its_table():
+    result = run(REPO / "benchmarks" / "hint_latency.py", "--megapixels", "0.05", "--repeats", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "open the photo" in lines[0] and "median ms" in lines[1]
+    assert [line.split()[0] for line in lines[2:]] == ["hint", "hint", "suggest", "colorize()"]

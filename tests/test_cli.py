@@ -545,3 +545,41 @@ def test_sixteen_bit_gray_tiff_with_transparency_is_read_and_kept(tmp_path, tiny
     result = tifffile.imread(tmp_path / "out.tif")
     assert result.dtype == np.uint16 and result.shape == (40, 60, 4)
     np.testing.assert_array_equal(result[..., 3], alpha)
+
+
+def test_hints_from_a_file_and_the_short_form_give_the_apis_pixels(tmp_path, capsys):
+    from colorize_cnn.colorize import colorize
+    from colorize_cnn.hints import write_hints_file
+
+    Image.fromarray(colour_image(60, 90)).save(tmp_path / "photo.png")
+    hints = [(10, 20, "#3366cc"), (70, 50, "#ffcc00", 6)]
+    write_hints_file(hints, tmp_path / "hints.json")
+    expected = colorize(read_gray(tmp_path / "photo.png").pixels, hints=hints)
+    assert main([str(tmp_path / "photo.png"), "--hints", str(tmp_path / "hints.json"), "-o", str(tmp_path / "a.png")]) == 0
+    assert main([str(tmp_path / "photo.png"), "--hint", "10,20,#3366cc", "--hint", "70,50,#ffcc00,6",
+                 "-o", str(tmp_path / "b.png")]) == 0
+    for name in ("a.png", "b.png"):
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / name)), expected)
+
+
+def test_bad_hints_get_one_message_exit_1_and_nothing_written(tmp_path, tiny_unet_file, capsys):
+    Image.fromarray(colour_image(60, 90)).save(tmp_path / "photo.png")
+    Image.fromarray(gradient()).save(tmp_path / "other.png")
+    (tmp_path / "bad.json").write_text('[{"x": 1, "y": 2}]')
+    (tmp_path / "broken.json").write_text('[{"x": 1,')
+    photo, out = str(tmp_path / "photo.png"), str(tmp_path / "out.png")
+    cases = {
+        "lacks color": [photo, "--hints", str(tmp_path / "bad.json"), "-o", out],
+        "not valid JSON": [photo, "--hints", str(tmp_path / "broken.json"), "-o", out],
+        "does not exist": [photo, "--hints", str(tmp_path / "none.json"), "-o", out],
+        "outside the image (90 x 60": [photo, "--hint", "90,10,#ffffff", "-o", out],
+        "X,Y,#RRGGBB": [photo, "--hint", "90;10;#ffffff", "-o", out],
+        "one photo": [photo, str(tmp_path / "other.png"), "--hint", "1,1,#ffffff", "-o", str(tmp_path / "o")],
+        "not a folder": [str(tmp_path), "--hint", "1,1,#ffffff", "-o", str(tmp_path / "o")],
+        "takes no hints": [photo, "--model", str(tiny_unet_file), "--hint", "1,1,#ffffff", "-o", out],
+    }
+    for message, argv in cases.items():
+        assert main(argv) == 1, message
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) <= 2 and "Traceback" not in err, err
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "broken.json", "other.png", "photo.png"]

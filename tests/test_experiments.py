@@ -188,3 +188,23 @@ def test_devices_distribution_over_two_logical_cpus_takes_the_same_steps(cifar_b
             assert "training on 2 devices" in result.stdout
     assert len(losses["devices"]) == 3
     assert losses["devices"] == pytest.approx(losses["none"], rel=1e-5)  # float32 sums split across two devices
+
+
+@pytest.mark.slow
+def test_hint_experiment_fine_tunes_from_a_model_and_lowers_the_loss(tiny_imagenet_zip, tmp_path):
+    from colorize_cnn.models import build_model
+
+    start = tmp_path / "automatic.keras"
+    build_model("unet_photo", base_filters=24).save(start)  # the width experiments/unet_hints.py uses
+    out = tmp_path / "unet_hints"
+    result = run_script(REPO / "experiments" / "unet_hints.py", "--data", tiny_imagenet_zip, "--epochs", 3,
+                        "--batch-size", 4, "--assets", tmp_path / "assets", "--out", out, "--validation-images", 4,
+                        "--initial-model", start, "--learning-rate", 3e-3)
+    assert result.returncode == 0, result.stderr[-3000:]
+    history = (out / "history.csv").read_text().splitlines()
+    header, rows = history[0].split(","), [line.split(",") for line in history[1:]]
+    losses = [float(row[header.index("loss")]) for row in rows]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    assert json.loads((out / "train_config.json").read_text())["initial_model"] == str(start)
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["output"] == "two_heads"

@@ -3,11 +3,13 @@ import pytest
 
 from colorize_cnn import heads
 from colorize_cnn.color import AB_RANGE, NUM_AB_BINS
+from colorize_cnn.hints import with_hint_planes
 from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
 
 SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
          "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}}
+         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4},
+         "unet_hints": {"base_filters": 4}}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -15,7 +17,7 @@ def test_every_model_maps_gray_to_colour(name):
     model = build_model(name, **SMALL.get(name, {}))
     assert model.name == name
     gray = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
-    outputs = model(gray)
+    outputs = model(with_hint_planes(gray) if heads.takes_hints(model) else gray)
     side = 32 // heads.output_stride(model)
     for output in (outputs.values() if isinstance(outputs, dict) else [outputs]):
         output = np.asarray(output)
