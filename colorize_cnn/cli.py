@@ -1,4 +1,5 @@
-"""``colorize-cnn INPUT... [-o OUT] [--model NAME_OR_PATH]``: colorize image files or folders."""
+"""``colorize-cnn INPUT... [-o OUT] [--model NAME_OR_PATH] [--hints FILE]``: colorize image files or folders;
+``colorize-cnn serve``: the local web page (``colorize_cnn.serve``)."""
 
 import argparse
 import contextlib
@@ -23,7 +24,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="colorize-cnn",
         description="Colorize grayscale images of any size. The output has the input's size and lightness. "
-        "Colour inputs are converted to gray first.",
+        "Colour inputs are converted to gray first. 'colorize-cnn serve' starts a local web page instead "
+        "(colorize-cnn serve --help).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image file or folder of images")
@@ -179,6 +181,11 @@ def _quiet_tensorflow_start():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # the web page (a file named "serve" is ./serve)
+        from colorize_cnn.serve import main as serve
+
+        return serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     from colorize_cnn.colorize import check_working_size

@@ -20,6 +20,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
 BUNDLED_DEFAULT = "unet_photo"  # what "default" means: the model that is best on photographs
 DEFAULT_HINT_MODEL = "unet_hints"  # the model colorize uses when hints come with no model named
+AUTOMATIC_MODEL = "unet_photo"  # the photo model without hints (the web page offers it beside the hint model)
 
 
 class ModelLoadError(UserError, ValueError):
@@ -284,11 +285,15 @@ class ColorizeSession:
         """The full-size result: ``(H, W, 3)`` sRGB of the input's dtype, as ``colorize`` returns."""
         return color.recombine(self.lightness, self.chroma(hints, vividness), dtype=self.dtype)
 
-    def preview(self, hints=(), vividness=None):
-        """The result at the preview size, uint8 ``(h, w, 3)``."""
+    def preview_lightness(self):
+        """The CIELAB lightness at the preview size (made once)."""
         if self._preview_lightness is None:
             self._preview_lightness = color.resize_plane(self.lightness, *self.preview_shape)
-        return color.recombine(self._preview_lightness, self.chroma(hints, vividness), dtype=np.uint8)
+        return self._preview_lightness
+
+    def preview(self, hints=(), vividness=None):
+        """The result at the preview size, uint8 ``(h, w, 3)``."""
+        return color.recombine(self.preview_lightness(), self.chroma(hints, vividness), dtype=np.uint8)
 
     def suggest_colours(self, x, y, k=8, hints=()):
         """The model's own guesses for the colour at pixel ``(x, y)`` (full-size coordinates), given

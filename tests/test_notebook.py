@@ -37,8 +37,9 @@ def test_wheel_holds_the_bundled_models_and_works_from_any_folder(tmp_path, tiny
     assert build.returncode == 0, build.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("colorize_cnn-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for model in ("unet_photo", "unet_classification", "unet_regression"):
+    for model in ("unet_photo", "unet_hints", "unet_classification", "unet_regression"):
         assert f"colorize_cnn/weights/{model}.keras" in names
+    assert {f"colorize_cnn/web/{name}" for name in ("index.html", "app.js", "style.css")} <= set(names)
     assert "colorize_cnn/weights/unet_photo.json" in names
     assert not any(name.startswith(("tests/", "experiments/", "README-assets/")) for name in names)
     # install it apart from the source tree (dependencies come from this environment) and use it
@@ -54,7 +55,7 @@ def test_wheel_holds_the_bundled_models_and_works_from_any_folder(tmp_path, tiny
     where = subprocess.run([sys.executable, "-c", "import colorize_cnn, colorize_cnn.models; print(colorize_cnn.__file__)"],
                            capture_output=True, text=True, cwd=elsewhere, env=env, timeout=300)
     assert where.stdout.strip().startswith(str(site)), where.stdout + where.stderr
-    run = subprocess.run([sys.executable, "-m", "colorize_cnn", "photo.png", "-o", "photo-color.jpg"],
+    run = subprocess.run([sys.executable, "-m", "colorize_cnn", "photo.png", "-o", "photo-color.jpg", "--hint", "5,5,#ff0000"],
                          capture_output=True, text=True, cwd=elsewhere, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert Image.open(elsewhere / "photo-color.jpg").size == (90, 60)

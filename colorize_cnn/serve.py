@@ -1,0 +1,332 @@
+"""``colorize-cnn serve``: a local web page to colorize a photo and correct it with clicks.
+
+The standard library's threading HTTP server (no dependency, one thread a request) and one page of
+our own (``colorize_cnn/web``: HTML, CSS and JavaScript served from the package, nothing fetched
+from anywhere else). Each opened photo is a ``ColorizeSession`` held in memory under a random id;
+previews are made at the size the page asks for (its screen), the full size only for a download.
+
+HTTP API (every error is JSON ``{"error": message}`` with a 4xx status, never a traceback):
+
+=======  ===============================  ===============================================================
+POST     /api/photos?screen=PIXELS          the photo file as the body -> ``{"id", "width", "height",
+                                            "preview_width", "preview_height", "was_colour", ...}``
+GET      /api/photos/ID/gray                the gray photo at preview size (PNG)
+POST     /api/photos/ID/preview             ``{"hints": [...], "vividness": v}`` -> the preview (PNG)
+POST     /api/photos/ID/suggest             ``{"x", "y", "hints", "k"}`` -> ``{"colours": [{"color", "probability"}]}``
+POST     /api/photos/ID/download            ``{"hints", "vividness", "format": "png"|"jpeg"}`` -> the full-size file
+=======  ===============================  ===============================================================
+
+Hints are those of ``colorize_cnn.hints`` (``{"x", "y", "color", "radius"?}`` in the photo's
+pixels). Memory stays bounded: at most ``max_photos`` photos are kept, the least recently used
+dropped first (the page says so when it meets one); an upload over ``max_upload_mb`` is refused from
+its Content-Length, before it is read.
+"""
+
+import argparse
+import collections
+import http.server
+import io
+import json
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+PAGES = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+         "/style.css": ("style.css", "text/css; charset=utf-8")}  # the only files ever served
+DEFAULT_PORT = 8000
+MAX_UPLOAD_MB = 100
+MAX_PHOTOS = 8  # about 5 bytes a pixel each: 8 photos of 12 MP hold about 0.5 GB
+MAX_JSON_BYTES = 1 << 20
+DEFAULT_SCREEN_PIXELS = 1_000_000
+SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+
+
+class RequestError(Exception):
+    """A request the server refuses: an HTTP status and a message for the page."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class OpenPhoto:
+    """One uploaded photo: its pixels and facts (``GrayImage``) and a ``ColorizeSession`` per model used."""
+
+    def __init__(self, image, colorizers, preview_pixels):
+        self.image, self.colorizers, self.preview_pixels = image, colorizers, preview_pixels
+        self.sessions, self.lock = {}, threading.Lock()  # the lock: one request at a time (a session caches)
+
+    def session(self, model):
+        from colorize_cnn.colorize import ColorizeSession
+
+        if model not in self.colorizers:
+            raise RequestError(400, f"unknown model {model!r}; this server has {', '.join(self.colorizers)}.")
+        if model not in self.sessions:
+            self.sessions[model] = _user_call(ColorizeSession, self.image.pixels, self.colorizers[model],
+                                              preview_pixels=self.preview_pixels)
+        return self.sessions[model]
+
+
+class Photos:
+    """The open photos by random id, the least recently used dropped first beyond ``max_photos``."""
+
+    def __init__(self, max_photos=MAX_PHOTOS):
+        self.max_photos = max_photos
+        self._items, self._lock = collections.OrderedDict(), threading.Lock()
+
+    def add(self, photo):
+        key = secrets.token_urlsafe(12)
+        with self._lock:
+            self._items[key] = photo
+            while len(self._items) > self.max_photos:
+                self._items.popitem(last=False)
+        return key
+
+    def get(self, key):
+        with self._lock:
+            if key not in self._items:
+                raise RequestError(404, "this photo is no longer open on the server (it was closed to free memory, or "
+                                        "the server was restarted): open it again.")
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def __len__(self):
+        return len(self._items)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "colorize-cnn"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # one line a request on stderr, only with --verbose
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self):
+        self._answer(self._get)
+
+    def do_POST(self):
+        self._answer(self._post)
+
+    def _answer(self, method):
+        try:
+            status, content_type, body, headers = method(urllib.parse.urlsplit(self.path))
+        except RequestError as error:
+            status, content_type, headers = error.status, "application/json", {}
+            body = json.dumps({"error": str(error)}).encode()
+        except Exception as error:  # a bug: logged with its traceback here, a plain message to the page
+            import traceback
+
+            traceback.print_exc()
+            status, content_type, headers = 500, "application/json", {}
+            body = json.dumps({"error": f"the server failed ({type(error).__name__}); see its terminal."}).encode()
+        if status >= 400 and self.headers.get("Content-Length") and not getattr(self, "_body_read", False):
+            self.close_connection = True  # an unread body must not be taken for the next request
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    # --- routes --------------------------------------------------------------------------------
+
+    def _get(self, url):
+        if url.path in PAGES:
+            name, content_type = PAGES[url.path]
+            return 200, content_type, (WEB_DIR / name).read_bytes(), {}
+        parts = url.path.strip("/").split("/")
+        if len(parts) == 4 and parts[:2] == ["api", "photos"] and parts[3] == "gray":
+            session = self.server.photos.get(parts[2]).session(self.server.default_model)
+            from colorize_cnn import color
+
+            gray = color.recombine(session.preview_lightness(), np.zeros((1, 1, 2), np.float32), dtype=np.uint8)
+            return 200, "image/png", _png(gray), {}
+        raise RequestError(404, f"nothing here: {url.path}")
+
+    def _post(self, url):
+        parts = url.path.strip("/").split("/")
+        if parts == ["api", "photos"]:
+            return self._open(urllib.parse.parse_qs(url.query))
+        if len(parts) != 4 or parts[:2] != ["api", "photos"]:
+            raise RequestError(404, f"nothing here: {url.path}")
+        photo = self.server.photos.get(parts[2])
+        request = self._json()
+        hints, vividness = request.get("hints", []), request.get("vividness")
+        with photo.lock:
+            session, image = photo.session(request.get("model") or self.server.default_model), photo.image
+            if parts[3] == "preview":
+                started = time.perf_counter()
+                body = _png(_user_call(session.preview, hints, vividness))
+                return 200, "image/png", body, {"X-Seconds": f"{time.perf_counter() - started:.4f}"}
+            if parts[3] == "suggest":
+                colours = _user_call(session.suggest_colours, request.get("x"), request.get("y"), request.get("k", 8),
+                                     hints)
+                return 200, "application/json", json.dumps({"colours": colours}).encode(), {}
+            if parts[3] == "download":
+                return self._download(session, image, hints, vividness, request.get("format", "png"))
+        raise RequestError(404, f"nothing here: {url.path}")
+
+    def _body(self, limit):
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            raise RequestError(411, "the request must say its length (Content-Length).")
+        if int(length) > limit:
+            raise RequestError(413, f"the upload is {int(length) / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB "
+                                    "(start the server with --max-upload-mb to change it).")
+        self._body_read = True
+        return self.rfile.read(int(length))
+
+    def _json(self):
+        try:
+            request = json.loads(self._body(MAX_JSON_BYTES) or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise RequestError(400, "the request is not valid JSON.") from None
+        if not isinstance(request, dict):
+            raise RequestError(400, "the request must be a JSON object.")
+        return request
+
+    def _open(self, query):
+        from colorize_cnn.images import ImageError, read_gray
+
+        body = self._body(self.server.max_upload_bytes)
+        if not body:
+            raise RequestError(400, "the upload is empty: choose a photo file.")
+        try:
+            screen = int(query.get("screen", [DEFAULT_SCREEN_PIXELS])[0])
+        except ValueError:
+            raise RequestError(400, "screen must be a whole number of pixels.") from None
+        name = query.get("name", ["photo"])[0]
+        suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in SUFFIXES else ""
+        path = Path(self.server.folder) / (secrets.token_hex(8) + suffix)  # never a name from the request
+        try:
+            path.write_bytes(body)
+            image = read_gray(path)
+        except ImageError as error:
+            raise RequestError(415, str(error).replace(str(path), f"'{Path(name).name}'")) from None
+        finally:
+            path.unlink(missing_ok=True)
+        photo = OpenPhoto(image, self.server.colorizers, preview_pixels=min(max(screen, 10_000), 16_000_000))
+        session = photo.session(self.server.default_model)
+        key = self.server.photos.add(photo)
+        height, width = image.pixels.shape
+        facts = {"id": key, "width": width, "height": height, "preview_width": session.preview_shape[1],
+                 "preview_height": session.preview_shape[0], "was_colour": image.was_colour,
+                 "bit_depth": image.bit_depth, "model": self.server.default_model,
+                 "vividness": session.colorizer.vividness, "models": list(self.server.colorizers),
+                 "takes_hints_models": [name for name, c in self.server.colorizers.items() if c.takes_hints]}
+        return 200, "application/json", json.dumps(facts).encode(), {}
+
+    def _download(self, session, image, hints, vividness, file_format):
+        from colorize_cnn.images import Encoding, write_rgb
+
+        suffix = {"png": ".png", "jpeg": ".jpg", "jpg": ".jpg"}.get(str(file_format).lower())
+        if suffix is None:
+            raise RequestError(400, f"format must be png or jpeg. Received: {file_format!r}")
+        rgb = _user_call(session.render, hints, vividness)
+        path = Path(self.server.folder) / (secrets.token_hex(8) + suffix)
+        try:
+            write_rgb(rgb, path, encoding=Encoding(), alpha=image.alpha)
+            body = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        content_type = "image/png" if suffix == ".png" else "image/jpeg"
+        return 200, content_type, body, {"Content-Disposition": f'attachment; filename="colorized{suffix}"'}
+
+
+def _user_call(function, *args, **kwargs):
+    """``function(...)``, with the package's ``UserError`` (a bad hint, vividness, image) as a 400."""
+    from colorize_cnn.errors import UserError
+
+    try:
+        return function(*args, **kwargs)
+    except UserError as error:
+        raise RequestError(400, str(error)) from None
+
+
+def _png(pixels):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, colorizers, max_upload_mb=MAX_UPLOAD_MB, max_photos=MAX_PHOTOS, verbose=False):
+        """``colorizers``: name -> ``Colorizer``, the first the default (a hint model, for hints)."""
+        self.folder = tempfile.mkdtemp(prefix="colorize-cnn-serve-")  # private (0700): uploads pass through it
+        super().__init__(address, Handler)  # on failure (a busy port) it calls server_close: the folder goes
+        self.colorizers, self.default_model = dict(colorizers), next(iter(colorizers))
+        self.photos = Photos(max_photos)
+        self.max_upload_bytes = int(max_upload_mb * 2**20)
+        self.verbose = verbose
+
+    def server_close(self):
+        super().server_close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="colorize-cnn serve", description="A local web page to colorize a photo "
+                                     "and correct its colours with clicks (hints).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this "
+                        "computer only; 0.0.0.0 lets other computers in)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s (0: any free port)")
+    parser.add_argument("--model", default=None, help="the model (default: the bundled hint model); the bundled "
+                        "automatic model is offered beside it")
+    parser.add_argument("--open", action="store_true", help="open the page in the web browser")
+    parser.add_argument("--max-upload-mb", type=float, default=MAX_UPLOAD_MB, help="default: %(default)s")
+    parser.add_argument("--max-photos", type=int, default=MAX_PHOTOS, help="photos kept open at once, the least "
+                        "recently used closed first (default: %(default)s)")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from colorize_cnn.cli import _quiet_tensorflow_start
+    from colorize_cnn.colorize import AUTOMATIC_MODEL, DEFAULT_HINT_MODEL, ModelLoadError, load_colorizer
+
+    names = [args.model or DEFAULT_HINT_MODEL] + ([AUTOMATIC_MODEL] if args.model in (None, DEFAULT_HINT_MODEL) else [])
+    try:
+        with _quiet_tensorflow_start():
+            colorizers = {Path(name).stem: load_colorizer(name) for name in names}
+    except ModelLoadError as error:
+        print(f"colorize-cnn serve: error: {error}", file=sys.stderr)
+        return 1
+    try:
+        server = Server((args.host, args.port), colorizers, args.max_upload_mb, args.max_photos, args.verbose)
+    except OSError as error:
+        print(f"colorize-cnn serve: error: cannot listen on {args.host}:{args.port} ({error.strerror or error}); "
+              "choose another --port.", file=sys.stderr)
+        return 1
+    host, port = server.server_address[:2]
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
+    who = "this computer only" if host in ("127.0.0.1", "localhost", "::1") else "other computers too"
+    print(f"colorize-cnn serve: {url} (listening on {host}:{port}: {who}; models {', '.join(colorizers)}). "
+          "Ctrl+C stops it.", flush=True)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("colorize-cnn serve: stopped.", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
