@@ -47,9 +47,10 @@ def main(config, argv=None):
     args = parser.parse_args(argv)
     if args.report:
         results = [result for path in args.report for result in json.loads(path.read_text())["results"]]
+        table = (hint_recipe_table if config.hints else recipe_table)(results)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(recipe_table(results) + "\n")
-        print(recipe_table(results))
+        args.out.write_text(table + "\n")
+        print(table)
         return 0
     if args.data is None or args.bsds500_val is None:
         parser.error("--data and --bsds500-val are needed to train (or --report to join earlier results)")
@@ -215,6 +216,22 @@ def recipe_table(results):
                 rows.append({"recipe": result["recipe"], "train s": result["train_seconds"], "set": key,
                              "vividness": f"{vividness:g}" + (" (chosen)" if vividness == result["chosen_vividness"] else ""),
                              "PSNR (dB)": point["psnr"], **{t: point[k] for k, t in RECIPE_COLUMNS.items()}})
+    return markdown_table(rows)
+
+
+def hint_recipe_table(results):
+    """Markdown: one row per hint recipe, PSNR at each number of hints beside the automatic model."""
+    from colorize_cnn.compare import markdown_table
+
+    rows = []
+    for result in results:
+        automatic = result["automatic"]["psnr"]
+        row = {"recipe": result["recipe"], "train s": result["train_seconds"], "set": result["set"],
+               "automatic (dB)": automatic}
+        for count, summary in result["hints"].items():
+            row[f"{count} hints (dB)"] = summary["psnr"]
+            row[f"{count}: vs automatic"] = summary["psnr"] - automatic
+        rows.append(row)
     return markdown_table(rows)
 
 

@@ -64,6 +64,7 @@ async function openPhoto(file) {
     view.width = state.photo.preview_width;
     view.height = state.photo.preview_height;
     $("placeholder").hidden = true;
+    fitView();
     fillModels();
     if (!$("vividness").dataset.touched) showVividness(state.photo.vividness);
     renderHints();
@@ -107,6 +108,15 @@ async function update(startedAt = performance.now()) {
     if (state.pending !== null) { const next = state.pending; state.pending = null; update(next); }
   }
 }
+
+function fitView() {  // as large as the stage's width and the window's height allow, aspect kept
+  if (!state.photo) return;
+  const room = Math.max(100, window.innerHeight - $("stage").getBoundingClientRect().top - 16);
+  const zoom = Math.min($("stage").clientWidth / view.width, room / view.height);
+  view.style.width = `${Math.floor(view.width * zoom)}px`;
+  view.style.height = `${Math.floor(view.height * zoom)}px`;
+}
+window.addEventListener("resize", fitView);
 
 function scale() { return state.photo ? view.width / state.photo.width : 1; }
 
