@@ -209,12 +209,12 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, 
     from colorize_cnn.hints import as_hints
 
     hints = as_hints(hints)
-    return ColorizeSession(gray_image, _hint_model(model, hints), working_size).render(hints, vividness)
+    return ColorizeSession(gray_image, _model_for(model, hints), working_size).render(hints, vividness)
 
 
-def _hint_model(model, hints):
-    """``model``, or the bundled hint model when hints come with no model named."""
-    return DEFAULT_HINT_MODEL if model is None and hints else model
+def _model_for(model, hints):
+    """``model``, or when none is named the bundled hint model for hints, else the default."""
+    return model or (DEFAULT_HINT_MODEL if hints else DEFAULT_MODEL)
 
 
 PREVIEW_PIXELS = 1_000_000  # ColorizeSession.preview: about a screen's worth
@@ -231,7 +231,9 @@ class ColorizeSession:
     ``colorize``).
 
     Args:
-        gray_image, model, working_size: as ``colorize``.
+        gray_image, working_size: as ``colorize``.
+        model: as ``colorize`` takes it; ``None``: the bundled hint model (what ``colorize`` uses
+            with hints), so that hints can be given.
         preview_pixels: the preview's size in pixels (its aspect ratio is the image's); never
             larger than the image.
     """
@@ -244,7 +246,7 @@ class ColorizeSession:
             raise ImageError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
         check_size(*gray_image.shape)
         check_working_size(working_size)
-        self.colorizer = model if isinstance(model, Colorizer) else load_colorizer(model)
+        self.colorizer = model if isinstance(model, Colorizer) else load_colorizer(model or DEFAULT_HINT_MODEL)
         self.shape = gray_image.shape
         self.dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
         self.working_shape = self.colorizer.working_shape(*self.shape, working_size)
@@ -334,7 +336,7 @@ class ColorizeSession:
 
 def suggest_colours(gray_image, x, y, k=8, model=None, hints=None, working_size=WORKING_SIZE):
     """``ColorizeSession.suggest_colours`` for one image (the hint model unless ``model`` is given)."""
-    return ColorizeSession(gray_image, model or DEFAULT_HINT_MODEL, working_size).suggest_colours(x, y, k, hints or ())
+    return ColorizeSession(gray_image, model, working_size).suggest_colours(x, y, k, hints or ())
 
 
 def _check_output(input_path, output_path, overwrite, inputs=()):
@@ -395,7 +397,7 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
     if hints and len(jobs) > 1:
         raise HintError(f"hints name positions in one photo; colorize one photo with them, not {len(jobs)}.")
     encoding = encoding or Encoding()
-    colorizer = model if isinstance(model, Colorizer) else load_colorizer(_hint_model(model, hints))
+    colorizer = model if isinstance(model, Colorizer) else load_colorizer(_model_for(model, hints))
     inputs = {source.resolve() for source, _ in jobs}
 
     def read(job):

@@ -6,7 +6,8 @@ import dataclasses
 from colorize_cnn.errors import BadArgumentError
 
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
-DISTRIBUTIONS = ("none", "devices")  # devices: every local GPU (or logical CPU) through MirroredStrategy
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # Keras dtype policies: compute in 16 bits, weights in 32
+DISTRIBUTIONS = ("none", "devices", "processes")  # see colorize_cnn.distribution
 WORKING_SIZE = 64  # longest side the fully convolutional models see (README: "Colorizing any size")
 MAX_WORKING_SIZE = 1024  # beyond it the network's memory grows past a laptop's (about 2 GB at 1024)
 
@@ -30,13 +31,17 @@ class TrainConfig:
     learning_rate_schedule: str = "constant"  # or "cosine": decays to 0 over the whole run
     progress_vividness: float = 0.0  # decoding of the per-epoch progress PSNR (heads.decode_ab)
     validation_images: int = None  # fixed, class-balanced held-out images for val_loss; None: all
-    # "devices": data-parallel over every local device (TensorFlow's MirroredStrategy; the global
-    # batch stays batch_size, each device takes its share; XLA is off under a strategy, as Keras
-    # requires). Not part of what makes a run the same run: a run may resume on other devices.
+    # "devices": data-parallel over every local device (TensorFlow's MirroredStrategy; XLA is off
+    # under a strategy, as Keras requires); "processes": several processes through keras.distribution
+    # on JAX (colorize_cnn.distribution). The global batch stays batch_size, each device or process
+    # takes its share. Not part of what makes a run the same run: a run may resume on other devices.
     distribute: str = "none"
     # Fine-tuning: start from the weights of this model (a registry name or a .keras file, as
     # colorize's --model takes), e.g. the hint model from the bundled photo model ("default").
     initial_model: str = None
+    # Mixed precision: layers compute in bfloat16 or float16, weights stay float32 (Keras's dtype
+    # policies; float16 gets loss scaling). Pays on GPUs with tensor cores; see the README.
+    precision: str = "float32"
 
     def __post_init__(self):
         for field in ("epochs", "batch_size", "steps_per_execution"):
@@ -52,6 +57,8 @@ class TrainConfig:
             raise BadArgumentError(f"progress_vividness must be in [0, 1]. Received: {self.progress_vividness}")
         if self.distribute not in DISTRIBUTIONS:
             raise BadArgumentError(f"distribute must be one of {DISTRIBUTIONS}. Received: distribute={self.distribute!r}")
+        if self.precision not in PRECISIONS:
+            raise BadArgumentError(f"precision must be one of {PRECISIONS}. Received: precision={self.precision!r}")
         if not 0.0 <= self.rebalance_mix <= 1.0:
             raise BadArgumentError(f"rebalance_mix must be in [0, 1]. Received: rebalance_mix={self.rebalance_mix}")
 

@@ -6,9 +6,10 @@ TensorFlow is imported only once a run starts, so ``--help`` is fast.
 
 import argparse
 import dataclasses
+import os
 from pathlib import Path
 
-from colorize_cnn.config import DISTRIBUTIONS, LEARNING_RATE_SCHEDULES, TrainConfig
+from colorize_cnn.config import DISTRIBUTIONS, LEARNING_RATE_SCHEDULES, PRECISIONS, TrainConfig
 from colorize_cnn.files import METRICS_FILE, MODEL_FILE, README_ASSETS, RUNS_DIR
 
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
@@ -44,7 +45,7 @@ def _boolean(text):
 _TRAIN_OPTION_TYPES = {int: _positive_int, float: float, bool: _boolean, str: str}
 _NOT_OPTIONS = ("model_name", "model_kwargs", "seed")
 _NONE_DEFAULT_TYPES = {"initial_model": str}  # fields whose default None says nothing of their type
-_CHOICES = {"learning_rate_schedule": LEARNING_RATE_SCHEDULES, "distribute": DISTRIBUTIONS}
+_CHOICES = {"learning_rate_schedule": LEARNING_RATE_SCHEDULES, "distribute": DISTRIBUTIONS, "precision": PRECISIONS}
 
 
 def parse_args(config, argv):
@@ -68,6 +69,12 @@ def parse_args(config, argv):
     parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
     parser.add_argument("--logical-cpus", type=_positive_int, metavar="N", help="split the CPU into N logical "
                         "devices first (to try --distribute devices on a machine without GPUs)")
+    parser.add_argument("--coordinator", metavar="HOST:PORT", help="--distribute processes: the address of process "
+                        "0, the same for every process (or $KERAS_DISTRIBUTION_JOB_ADDRESSES)")
+    parser.add_argument("--num-processes", type=_positive_int, metavar="N", help="--distribute processes: how many "
+                        "(or $KERAS_DISTRIBUTION_NUM_PROCESSES)")
+    parser.add_argument("--process-id", type=int, metavar="I", help="--distribute processes: this one's, 0 to N-1 "
+                        "(or $KERAS_DISTRIBUTION_PROCESS_ID); process 0 writes the run's files")
     for field in dataclasses.fields(config.train):
         default = getattr(config.train, field.name)
         if field.name in _NOT_OPTIONS:
@@ -89,9 +96,12 @@ def main(config, argv=None):
     with report_errors() as status:
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
         if args.logical_cpus:
-            from colorize_cnn.train import use_logical_cpus
+            from colorize_cnn.distribution import use_logical_cpus
 
             use_logical_cpus(args.logical_cpus)
+        from colorize_cnn.distribution import set_process_environment
+
+        set_process_environment(args.coordinator, args.num_processes, args.process_id)
         run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets,
             choice_photos=args.choose_on)
     return status.code
@@ -115,6 +125,15 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     model, history = train(config.train, dataset, out_dir)
+    from colorize_cnn import distribution
+
+    if config.train.distribute == "processes":  # each says what it ended with (the same, if all went well)
+        import numpy as np
+
+        print(f"process {os.environ.get('KERAS_DISTRIBUTION_PROCESS_ID')}: training done; weights checksum "
+              f"{sum(float(np.abs(w).astype(np.float64).sum()) for w in model.get_weights()):.9g}", flush=True)
+        if os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID", "0") != "0":
+            return None  # process 0 evaluates and writes the report
     # the epochs' own wall times (validation included), also right for a run resumed or finished before
     train_seconds = sum(history.get("epoch_seconds", []))
     report = {

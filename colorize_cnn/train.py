@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorize_cnn import color, heads
+from colorize_cnn import color, distribution, heads
 from colorize_cnn.config import TrainConfig  # noqa: F401  (re-exported: the training module's config)
 from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches, training_ab_prior
 from colorize_cnn.errors import UserError
@@ -21,7 +21,7 @@ from colorize_cnn.models import build_model, transfer_weights
 PROGRESS_IMAGES = 1000  # fixed held-out images whose PSNR is logged after every epoch
 
 
-def in_memory_batches(inputs, targets, batch_size=32, shuffle=False, seed=0):
+def in_memory_batches(inputs, targets, batch_size=32, shuffle=False, seed=0, shard=None):
     """A ``tf.data.Dataset`` of ``(inputs, targets)`` batches from in-memory arrays (``targets`` may
     be a dict of arrays, one per output),
     reshuffled every epoch when ``shuffle`` (the last batch may be smaller, as in ``model.fit``).
@@ -30,6 +30,11 @@ def in_memory_batches(inputs, targets, batch_size=32, shuffle=False, seed=0):
     compete with training for a 2-core CPU; in about 40% of epochs every step then idled 30 ms
     (103 instead of 70 ms per step for conv -> flatten -> dense, CPU time unchanged). A fixed
     one-batch prefetch with the autotuner off never showed it (benchmarks/train_throughput.py).
+
+    ``shard``: a slice (``distribution.shard``): each global batch of ``batch_size`` is cut the
+    same way in every process and this process gathers only its slice of it (incomplete last
+    batches are dropped, as every process must take equal shares); the global batches are those of
+    one process with the same seed.
     """
     import tensorflow as tf
 
@@ -37,7 +42,10 @@ def in_memory_batches(inputs, targets, batch_size=32, shuffle=False, seed=0):
     indices = tf.data.Dataset.range(len(inputs))
     if shuffle:
         indices = indices.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size).map(
+    indices = indices.batch(batch_size, drop_remainder=shard is not None)
+    if shard is not None:
+        indices = indices.map(lambda index: index[shard])
+    batches = indices.map(
         lambda index: tf.nest.map_structure(lambda tensor: tf.gather(tensor, index), tensors)
     )
     options = tf.data.Options()
@@ -64,7 +72,8 @@ class EpochClock(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs["epoch_seconds"] = time.perf_counter() - self.started
         if self.gray is not None:
-            predicted = heads.predict_rgb(self.model, self.gray, self.vividness, own_rgb=self._own_rgb)
+            with distribution.local():  # each process measures on its own copy of the images
+                predicted = heads.predict_rgb(self.model, self.gray, self.vividness, own_rgb=self._own_rgb)
             mse = np.mean((predicted - self.rgb) ** 2, axis=(1, 2, 3))
             logs["test_psnr"] = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
 
@@ -89,16 +98,17 @@ class EpochCheckpoints(keras.callbacks.Callback):
 
     PATTERN = "epoch-*.weights.h5"
 
-    def __init__(self, backup_dir, history_path):
+    def __init__(self, backup_dir, history_path, writer=True):
         super().__init__()
-        self.backup_dir, self.history_path = Path(backup_dir), Path(history_path)
+        self.backup_dir, self.history_path, self.writer = Path(backup_dir), Path(history_path), writer
 
     def _backups(self):
         return sorted(self.backup_dir.glob(self.PATTERN), reverse=True)  # newest first (zero-padded)
 
     def restore(self, model):
-        """Loads the newest good backup into ``model`` (compiled); returns the epochs it completed."""
-        for leftover in self.backup_dir.glob(".epoch-*"):  # a write cut short by a kill
+        """Loads the newest good backup into ``model`` (compiled); returns the epochs it completed.
+        Under several processes each loads the same file; only the writer tidies and reports."""
+        for leftover in self.backup_dir.glob(".epoch-*") if self.writer else ():  # a write cut short by a kill
             leftover.unlink(missing_ok=True)
         for path in self._backups():
             try:
@@ -106,15 +116,18 @@ class EpochCheckpoints(keras.callbacks.Callback):
                     model.optimizer.build(model.trainable_variables)
                 model.load_weights(path)
             except Exception as error:  # any failure to read is a damaged file; never train on it
-                print(f"training backup {path} is damaged ({type(error).__name__}: {error}); set aside as "
-                      f"{path.name}.damaged, trying the one before")
-                path.rename(path.with_name(path.name + ".damaged"))
+                if self.writer:
+                    print(f"training backup {path} is damaged ({type(error).__name__}: {error}); set aside as "
+                          f"{path.name}.damaged, trying the one before")
+                    path.rename(path.with_name(path.name + ".damaged"))
                 continue
             epochs = int(path.name[len("epoch-"):len("epoch-") + 4])
-            self._cut_history(epochs)
-            print(f"resumed from {path}: {epochs} epochs done")
+            if self.writer:
+                self._cut_history(epochs)
+                print(f"resumed from {path}: {epochs} epochs done")
             return epochs
-        self._cut_history(0)
+        if self.writer:
+            self._cut_history(0)
         return 0
 
     def _cut_history(self, epochs):
@@ -131,6 +144,9 @@ class EpochCheckpoints(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         path = self.backup_dir / f"epoch-{epoch + 1:04d}.weights.h5"
+        if not self.writer:  # it takes part in the save; process 0 writes the file
+            save_model(self.model, path, writer=False)
+            return
         previous = self._backups()
         needed = 2 * (previous[0].stat().st_size if previous else 4 * 3 * self.model.count_params())
         free = shutil.disk_usage(self.backup_dir if self.backup_dir.exists() else self.backup_dir.parent).free
@@ -166,24 +182,31 @@ def train(config, dataset, out_dir, verbose="auto"):
     out_dir.mkdir(parents=True, exist_ok=True)
     backup_dir, history_path = out_dir / BACKUP_DIR, out_dir / HISTORY_FILE
     config_path, model_path = out_dir / CONFIG_FILE, out_dir / MODEL_FILE
+    scope = distribution.scope(config.distribute)  # several processes: joined here, before any decision
+    writer = distribution.is_writer()  # process 0 alone decides, writes and removes; the others follow
     recorded = dataclasses.asdict(config)
     recorded["model_kwargs"] = [list(item) for item in config.model_kwargs]
     del recorded["distribute"]  # the same run, whichever devices it trains on
     same_config = config_path.exists() and json.loads(config_path.read_text()) == recorded
-    if same_config and model_path.exists() and history_path.exists():
-        history = read_history(history_path)
-        if len(history.get("loss", [])) == config.epochs:  # finished before; evaluation was interrupted
+    finished = (same_config and model_path.exists() and history_path.exists()
+                and len(read_history(history_path).get("loss", [])) == config.epochs)
+    if distribution.agree(finished):  # finished before; evaluation was interrupted
+        if writer:
             shutil.rmtree(backup_dir, ignore_errors=True)  # what a kill while removing it left
-            return keras.saving.load_model(model_path, compile=False), history
-    if not same_config and backup_dir.exists():  # another run's backup: it cannot continue this one
+        return keras.saving.load_model(model_path, compile=False), read_history(history_path)
+    if writer and not same_config and backup_dir.exists():  # another run's backup: it cannot continue this one
         print(f"training settings differ from the unfinished run in {out_dir}: starting afresh")
         shutil.rmtree(backup_dir)
-    write_json(recorded, config_path)
-    for leftover in stale_temporaries([model_path]):  # a save cut short by a kill
-        leftover.unlink(missing_ok=True)
+    if writer:
+        write_json(recorded, config_path)
+        for leftover in stale_temporaries([model_path]):  # a save cut short by a kill
+            leftover.unlink(missing_ok=True)
+    distribution.agree(True)  # every process waits until process 0 has tidied the run folder
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
-                                          -(-dataset.train_size // config.batch_size))
+                                          -(-dataset.train_size // config.batch_size), scope)
     takes_hints = heads.takes_hints(model)
+    batch_size, shard = distribution.shard(config.batch_size)
+    shard = None if batch_size == config.batch_size else shard
     if isinstance(dataset, PhotoSet):
         rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
 
@@ -191,35 +214,39 @@ def train(config, dataset, out_dir, verbose="auto"):
             return network_input(rgb, takes_hints, rng), heads.fit_targets(kind, rgb, stride)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets,
-                                 shuffle=True, seed=config.seed)
+                                 shuffle=True, seed=config.seed, shard=shard)
     elif takes_hints:
         raise UserError(f"{config.model_name} learns from hints simulated on photos; train it on a photo data set "
                         f"(tiny_imagenet or photo_folder), not {type(dataset).__name__}.")
     else:
         training = in_memory_batches(dataset.train.gray, heads.fit_targets(kind, dataset.train.rgb, stride),
-                                     config.batch_size, shuffle=True, seed=config.seed)
+                                     config.batch_size, shuffle=True, seed=config.seed, shard=shard)
     test = dataset.test
     held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
     validation = in_memory_batches(  # the same simulated hints every epoch
         network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed)),
-        heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size)
+        heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size, shard=shard)
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
     progress = balanced_subset(test.labels, min(PROGRESS_IMAGES, len(test)))
-    checkpoints = EpochCheckpoints(backup_dir, history_path)
-    model.fit(
+    checkpoints = EpochCheckpoints(backup_dir, history_path, writer)
+    fitted = model.fit(
         training,
         validation_data=validation,
         epochs=config.epochs,
         initial_epoch=checkpoints.restore(model),  # 0, or the epochs of the newest good backup
         shuffle=False,  # the dataset reshuffles itself every epoch
-        verbose=verbose,
+        verbose=verbose if writer else 0,
         callbacks=[
             EpochClock(test.gray[progress], test.rgb[progress], config.progress_vividness),
-            keras.callbacks.CSVLogger(str(history_path), append=True),
+            *([keras.callbacks.CSVLogger(str(history_path), append=True)] if writer else []),
             checkpoints,  # kept until model.keras is saved: a kill between fit and the save loses nothing
         ],
     )
     final = keras.Model(model.input, model.output, name=model.name)  # no optimizer state
+    if keras.distribution.distribution() is not None:  # JAX: from here on each process works alone
+        final = distribution.local_copy(final)
+    if not writer:
+        return final, fitted.history
     save_model(final, out_dir / MODEL_FILE)
     shutil.rmtree(backup_dir, ignore_errors=True)
     return final, read_history(history_path)
@@ -262,17 +289,19 @@ def network_input(rgb, takes_hints, rng):
     return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng))
 
 
-def _compiled_model(config, ab_prior, steps_per_epoch):
+def _compiled_model(config, ab_prior, steps_per_epoch, scope=None):
     """The seeded, compiled model of ``config``; ``ab_prior()`` gives the training set's ab-bin
-    frequencies (computed only for bin classifiers). Returns (model, output kind, output stride)."""
+    frequencies (computed only for bin classifiers); ``scope``: ``distribution.scope``'s, if made
+    already. Returns (model, output kind, output stride)."""
     keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy(config.precision)  # layers built from here on compute in it
     model = build_model(config.model_name, **dict(config.model_kwargs))
     if config.initial_model is not None:  # fine-tuning: start from a trained model's weights
         from colorize_cnn.colorize import load_colorizer
 
         transfer_weights(load_colorizer(config.initial_model).model, model)
     distributed = config.distribute != "none"
-    with _distribution_scope(config.distribute):
+    with scope or distribution.scope(config.distribute):
         if distributed:  # the same starting weights on any devices (initialisers draw differently in a scope)
             weights, model = model.get_weights(), build_model(config.model_name, **dict(config.model_kwargs))
             model.set_weights(weights)
@@ -282,37 +311,13 @@ def _compiled_model(config, ab_prior, steps_per_epoch):
             bin_weights = color.rebalancing_weights(ab_prior(), config.rebalance_mix)
         loss, loss_weights = heads.training_loss(kind, bin_weights)
         model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, steps_per_epoch)), loss=loss,
-                      loss_weights=loss_weights, jit_compile=config.jit_compile and not distributed,
+                      # XLA: off under MirroredStrategy (Keras requires it) and in mixed precision (TensorFlow
+                      # 2.21's XLA on the CPU stops with an InternalError compiling the mixed graph)
+                      loss_weights=loss_weights, jit_compile=config.jit_compile and config.distribute != "devices"
+                      and config.precision == "float32",
                       # several steps per call fail under MirroredStrategy in Keras 3.15 (placeholder error)
                       steps_per_execution=1 if distributed else config.steps_per_execution)
     return model, kind, stride
-
-
-def _distribution_scope(distribute):
-    """Where the model and its optimizer are built: nowhere special, or a ``MirroredStrategy`` over
-    every local device ("devices"; TensorFlow backend)."""
-    import contextlib
-
-    if distribute == "none":
-        return contextlib.nullcontext()
-    if keras.backend.backend() != "tensorflow":
-        raise UserError(f"distribute='devices' trains through TensorFlow's MirroredStrategy; the Keras backend is "
-                        f"{keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow, or train without it.")
-    import tensorflow as tf
-
-    strategy = tf.distribute.MirroredStrategy()
-    print(f"training on {strategy.num_replicas_in_sync} devices: "
-          + ", ".join(device.split("/")[-1] for device in strategy.extended.worker_devices))
-    return strategy.scope()
-
-
-def use_logical_cpus(count):
-    """Splits the CPU into ``count`` logical devices (before TensorFlow first uses it), so that
-    distribute="devices" can be tried and tested on a machine without GPUs."""
-    import tensorflow as tf
-
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
 
 
 def _learning_rate(config, steps_per_epoch):
@@ -321,9 +326,25 @@ def _learning_rate(config, steps_per_epoch):
     return config.learning_rate
 
 
-def save_model(model, path):
+def save_model(model, path, writer=True):
+    """Saves ``model`` to ``path`` atomically. Under several processes every process must save
+    (``distribution``'s docstring says why): those that do not write the run's files (``writer``
+    False) save into a temporary folder of their own, which is removed."""
+    if not writer:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            _save(model, Path(folder) / Path(path).name)
+        return
     with atomic_output(path) as temporary:
-        model.save(temporary)
+        _save(model, temporary)
+
+
+def _save(model, path):
+    if str(path).endswith(".weights.h5"):
+        model.save_weights(path)
+    else:
+        model.save(path)
 
 
 def read_history(path):

@@ -13,6 +13,9 @@ import pytest  # noqa: E402
 from colorize_cnn.data import CLASS_NAMES  # noqa: E402
 
 IMAGES_PER_BATCH = 20
+SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},  # fast model sizes
+         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
+         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}, "unet_hints": {"base_filters": 4}}
 
 
 def make_images(count, seed):

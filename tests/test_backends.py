@@ -14,14 +14,10 @@ import pytest
 from colorize_cnn import color
 from colorize_cnn.hints import simulate_planes, with_hint_planes
 from colorize_cnn.models import MODEL_NAMES, build_model
-from tests.conftest import make_images
+from tests.conftest import SMALL, make_images
 
 pytest.importorskip("jax")
 
-SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
-         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4},
-         "unet_hints": {"base_filters": 4}}
 # float32 throughout; the backends sum convolutions and reductions in different orders (oneDNN
 # against XLA), which moves a loss of order 1-10 by about 1e-6 relative: 1e-4 leaves room for that
 # and still catches any real difference (a wrong axis, a missing weight, another loss) by far

@@ -7,14 +7,12 @@ from colorize_cnn import color, heads
 from colorize_cnn.colorize import colorize, load_colorizer
 from colorize_cnn.errors import BadArgumentError
 from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
-from tests.conftest import make_images
+from colorize_cnn.train import network_input
+from tests.conftest import SMALL, make_images
 
-SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
-         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4}}
 KINDS = {"flatten_dense": heads.RGB, "conv_flatten_dense": heads.RGB, "batchnorm_conv_flatten_dense": heads.RGB,
          "unet_regression": heads.AB, "unet_classification": heads.AB_BINS, "unet_photo": heads.TWO_HEADS,
-         "unet_photo_context": heads.TWO_HEADS}
+         "unet_photo_context": heads.TWO_HEADS, "unet_hints": heads.TWO_HEADS}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +30,8 @@ def test_every_model_has_a_kind_targets_and_a_loss_that_fit_it(name, rgb):
     targets = heads.fit_targets(kind, rgb, stride)
     loss, loss_weights = heads.training_loss(kind, np.ones(color.NUM_AB_BINS, np.float32))
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, loss_weights=loss_weights, jit_compile=False)
-    history = model.fit(color.rgb_to_gray(rgb), targets, epochs=2, batch_size=3, verbose=0)
+    inputs = network_input(rgb, heads.takes_hints(model), np.random.default_rng(0))  # gray (and hints)
+    history = model.fit(inputs, targets, epochs=2, batch_size=3, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
 
 

@@ -5,11 +5,8 @@ from colorize_cnn import heads
 from colorize_cnn.color import AB_RANGE, NUM_AB_BINS
 from colorize_cnn.hints import with_hint_planes
 from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
+from tests.conftest import SMALL
 
-SMALL = {"conv_flatten_dense": {"filters": 2}, "batchnorm_conv_flatten_dense": {"filters": 2},
-         "unet_regression": {"base_filters": 4}, "unet_classification": {"base_filters": 4},
-         "unet_photo": {"base_filters": 4}, "unet_photo_context": {"base_filters": 4},
-         "unet_hints": {"base_filters": 4}}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -59,6 +59,19 @@ def test_wheel_holds_the_bundled_models_and_works_from_any_folder(tmp_path, tiny
                          capture_output=True, text=True, cwd=elsewhere, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert Image.open(elsewhere / "photo-color.jpg").size == (90, 60)
+    # the web page is served from the installed package
+    import urllib.request
+
+    server = subprocess.Popen([sys.executable, "-m", "colorize_cnn", "serve", "--port", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, cwd=elsewhere, env=env, start_new_session=True)
+    try:
+        url = server.stdout.readline().split()[2]  # "colorize-cnn serve: http://127.0.0.1:PORT/ (...)"
+        for page in ("", "app.js", "style.css"):
+            with urllib.request.urlopen(url + page, timeout=30) as response:
+                assert response.status == 200 and response.read()
+    finally:
+        os.killpg(server.pid, 9)
+        server.wait(timeout=30)
     version = subprocess.run([sys.executable, "-m", "colorize_cnn", "--version"], capture_output=True, text=True,
                              cwd=elsewhere, env=env, timeout=300)
     assert version.stdout.strip() == "colorize-cnn 0.2.0"

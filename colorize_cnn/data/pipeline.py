@@ -5,14 +5,15 @@ import numpy as np
 from colorize_cnn.data.photos import _decode_with_pillow
 
 
-def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, seed=0):
+def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, seed=0, shard=None):
     """A ``tf.data.Dataset`` of training batches from encoded images (bytes) or image paths.
 
     Each image is decoded (bytes: by TensorFlow, JPEG, PNG, BMP, GIF; paths: by Pillow), scaled
     so that its shorter side is ``crop_size`` (never enlarged beyond it), and cut to a random
     ``crop_size`` square, flipped left-right at random (``_centre_crop`` is the deterministic crop,
     for evaluation). ``targets`` maps a float32 RGB batch ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
-    it the batches are the RGB images.
+    it the batches are the RGB images. ``shard``: a slice (``distribution.shard``): every process
+    cuts each global batch of encoded images or paths the same way and decodes only its slice.
     """
     import tensorflow as tf
 
@@ -36,7 +37,10 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, se
         rgb = tf.image.random_flip_left_right(rgb, seed=seed)
         return tf.clip_by_value(rgb, 0.0, 1.0)
 
-    dataset = dataset.map(decode).batch(batch_size)
+    if shard is not None:  # before decoding: each process reads only its own files
+        dataset = dataset.batch(batch_size, drop_remainder=True).map(lambda batch: batch[shard]).unbatch()
+        batch_size = len(range(batch_size)[shard])
+    dataset = dataset.map(decode).batch(batch_size, drop_remainder=shard is not None)
     if targets is not None:
         dataset = dataset.map(_numpy_targets(targets, crop_size))
     options = tf.data.Options()
