@@ -82,8 +82,6 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
 
     from colorize_cnn import color, evaluate, heads
     from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.train import save_model, train_on_arrays
-
     dataset, rgb, held_out, prior = _training_arrays(config, data, images)
     _, photos = evaluate.load_photos(validation_photos)
     sets = {f"{Path(validation_photos).name} ({len(photos)} photos)": photos,
@@ -94,13 +92,8 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
           f"Keras backend {device}; gray baselines " + ", ".join(f"{k}: {g['psnr']:.2f} dB" for k, g in grays.items()),
           flush=True)
     results = []
-    for name, changes in config.variants:
-        train_config = dataclasses.replace(config.reference, **dict(changes))
-        epochs = max(1, round(train_config.epochs * config.full_set_images / len(rgb)))
-        train_config = dataclasses.replace(train_config, epochs=epochs)
-        started = time.perf_counter()
-        model = train_on_arrays(train_config, rgb)
-        seconds = time.perf_counter() - started
+    for name, train_config, model, seconds in _trained_recipes(config, rgb):
+        epochs = train_config.epochs
         photo_key, held_out_key = sets
         points = {  # held-out images are 64 x 64, the working size: in batches (the same pixels as colorize)
             photo_key: evaluate.frontier(evaluate.values_by_vividness(load_colorizer(model), photos, prior,
@@ -116,9 +109,7 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
                   "gray": grays, "points": points}
         results.append(result)
         if models_dir is not None:
-            path = Path(models_dir) / f"{_slug(name)}.keras"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_model(keras.Model(model.input, model.output, name=model.name), path)
+            path = _save_recipe_model(model, models_dir, name)
             evaluate.write_decoding({"vividness": vividness, "chosen_on": " and ".join(sets), "recipe": name,
                                      "train": dataclasses.asdict(train_config)}, path)
         print(f"  {name}: {seconds:.0f} s ({result['images_per_second']:.0f} images/s); vividness {vividness}; "
@@ -130,6 +121,31 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
             Path(out).write_text(json.dumps({"device": device, "results": results}, indent=2) + "\n")
     print("\n" + recipe_table(results))
     return results
+
+
+def _trained_recipes(config, rgb):
+    """Each recipe of ``config`` trained on ``rgb`` for the same number of steps (its epochs count
+    passes over ``config.full_set_images``): yields (name, its TrainConfig, model, seconds)."""
+    from colorize_cnn.train import train_on_arrays
+
+    for name, changes in config.variants:
+        train_config = dataclasses.replace(config.reference, **dict(changes))
+        epochs = max(1, round(train_config.epochs * config.full_set_images / len(rgb)))
+        train_config = dataclasses.replace(train_config, epochs=epochs)
+        started = time.perf_counter()
+        model = train_on_arrays(train_config, rgb)
+        yield name, train_config, model, time.perf_counter() - started
+
+
+def _save_recipe_model(model, folder, name):
+    import keras
+
+    from colorize_cnn.train import save_model
+
+    path = Path(folder) / f"{_slug(name)}.keras"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_model(keras.Model(model.input, model.output, name=model.name), path)
+    return path
 
 
 def _training_arrays(config, data, images):
@@ -159,8 +175,6 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
 
     from colorize_cnn import evaluate, hint_evaluation
     from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.train import save_model, train_on_arrays
-
     dataset, rgb, _, prior = _training_arrays(config, data, images)
     names, photos = evaluate.load_photos(validation_photos)
     sequences = hint_evaluation.hint_sequences(names, photos, None, config.reference.seed)
@@ -171,13 +185,8 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
     print(f"{len(rgb)} training images of {dataset.name}; {key}; {device}; automatic "
           f"({config.reference.initial_model}): {automatic['psnr']:.2f} dB", flush=True)
     results = []
-    for name, changes in config.variants:
-        train_config = dataclasses.replace(config.reference, **dict(changes))
-        epochs = max(1, round(train_config.epochs * config.full_set_images / len(rgb)))
-        train_config = dataclasses.replace(train_config, epochs=epochs)
-        started = time.perf_counter()
-        model = train_on_arrays(train_config, rgb)
-        seconds = time.perf_counter() - started
+    for name, train_config, model, seconds in _trained_recipes(config, rgb):
+        epochs = train_config.epochs
         values = hint_evaluation.values_by_hint_count(load_colorizer(model), photos, sequences, prior,
                                                       HINT_CHOICE_COUNTS)
         by_count = {str(count): evaluate.summarise(per_photo) for count, per_photo in values.items()}
@@ -187,9 +196,7 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
                   "train": {k: v for k, v in dataclasses.asdict(train_config).items() if k != "model_kwargs"}}
         results.append(result)
         if models_dir is not None:
-            path = Path(models_dir) / f"{_slug(name)}.keras"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_model(keras.Model(model.input, model.output, name=model.name), path)
+            _save_recipe_model(model, models_dir, name)
         print(f"  {name}: {seconds:.0f} s ({result['images_per_second']:.0f} images/s); "
               + ", ".join(f"{count} hints {s['psnr']:.2f} dB" for count, s in by_count.items()), flush=True)
         if out is not None:

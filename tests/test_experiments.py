@@ -299,3 +299,46 @@ def test_processes_killed_mid_run_resume_from_the_last_complete_epoch(cifar_batc
     first, second = _checksums(outputs)
     assert first == second
     assert len((out / "history.csv").read_text().splitlines()) == 1 + 40
+
+
+@pytest.mark.slow
+def test_hint_recipes_and_the_hint_report_run_on_small_data(tiny_imagenet_zip, bsds_folder, tmp_path):
+    from PIL import Image
+    from scipy.io import savemat
+
+    out = tmp_path / "hint-recipes.json"
+    result = run_script(REPO / "experiments" / "hint_recipes.py", "--data", tiny_imagenet_zip, "--bsds500-val",
+                        bsds_folder / "val", "--steps-of-images", 11, "--recipes", "fine-tune, lr 1e-3", "--out", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (recipe,) = json.loads(out.read_text())["results"]
+    assert recipe["recipe"] == "fine-tune, lr 1e-3" and set(recipe["hints"]) == {"0", "1", "5", "10"}
+    report = run_script(REPO / "experiments" / "hint_recipes.py", "--report", out, "--out", tmp_path / "table.md")
+    assert report.returncode == 0 and "| fine-tune, lr 1e-3 |" in (tmp_path / "table.md").read_text()
+    # the hint report, with segmentations in BSDS500's .mat layout: left half one segment, right half another
+    truth = bsds_folder / "groundTruth" / "test"
+    truth.mkdir(parents=True, exist_ok=True)
+    for photo in (bsds_folder / "test").glob("*.jpg"):
+        width, height = Image.open(photo).size
+        segmentation = np.ones((height, width), np.uint16)
+        segmentation[:, width // 2:] = 2
+        cell = np.empty((1, 1), dtype=object)
+        cell[0, 0] = {"Segmentation": segmentation}
+        savemat(truth / f"{photo.stem}.mat", {"groundTruth": cell})
+    folder = tmp_path / "hints"
+    result = run_script(REPO / "experiments" / "hints.py", "--bsds500", bsds_folder, "--tiny-imagenet",
+                        tiny_imagenet_zip, "--limit", 4, "--tiny-images", 4, "--out", folder)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((folder / "hints.json").read_text())
+    for summary in results["sets"].values():
+        assert set(summary["hints"]) == {"0", "1", "2", "5", "10", "20", "50"}
+    assert results["spread"]["trials"] == 12
+    assert len(list((folder / "hint-files" / "bsds500-test").glob("*.json"))) == 4
+    assert (folder / "hints-psnr.png").is_file() and (folder / "hints-photos.png").is_file()
+    saved = {path.name: path.read_text() for path in (folder / "hint-files" / "bsds500-test").glob("*.json")}
+    again = run_script(REPO / "experiments" / "hints.py", "--bsds500", bsds_folder, "--tiny-imagenet",
+                       tiny_imagenet_zip, "--limit", 4, "--tiny-images", 4, "--out", folder)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {path.name: path.read_text() for path in (folder / "hint-files" / "bsds500-test").glob("*.json")} == saved
+    rerun = json.loads((folder / "hints.json").read_text())  # the saved hints again: the same scores
+    for key, summary in results["sets"].items():
+        assert rerun["sets"][key]["hints"]["10"]["psnr"] == pytest.approx(summary["hints"]["10"]["psnr"], rel=1e-4)
