@@ -214,7 +214,9 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, 
 
 def _model_for(model, hints):
     """``model``, or when none is named the bundled hint model for hints, else the default."""
-    return model or (DEFAULT_HINT_MODEL if hints else DEFAULT_MODEL)
+    if model is not None:
+        return model
+    return DEFAULT_HINT_MODEL if hints else DEFAULT_MODEL
 
 
 PREVIEW_PIXELS = 1_000_000  # ColorizeSession.preview: about a screen's worth
@@ -246,7 +248,7 @@ class ColorizeSession:
             raise ImageError(f"expected a gray image of shape (H, W) or (H, W, 1). Received: shape={gray_image.shape}")
         check_size(*gray_image.shape)
         check_working_size(working_size)
-        self.colorizer = model if isinstance(model, Colorizer) else load_colorizer(model or DEFAULT_HINT_MODEL)
+        self.colorizer = model if isinstance(model, Colorizer) else load_colorizer(DEFAULT_HINT_MODEL if model is None else model)
         self.shape = gray_image.shape
         self.dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
         self.working_shape = self.colorizer.working_shape(*self.shape, working_size)

@@ -117,6 +117,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._answer(self._post)
 
     def _answer(self, method):
+        self._body_read = False  # one handler serves every request of a kept-alive connection
         try:
             status, content_type, body, headers = method(urllib.parse.urlsplit(self.path))
         except RequestError as error:
@@ -128,7 +129,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             traceback.print_exc()
             status, content_type, headers = 500, "application/json", {}
             body = json.dumps({"error": f"the server failed ({type(error).__name__}); see its terminal."}).encode()
-        if status >= 400 and self.headers.get("Content-Length") and not getattr(self, "_body_read", False):
+        if status >= 400 and self.headers.get("Content-Length") and not self._body_read:
             self.close_connection = True  # an unread body must not be taken for the next request
         self.send_response(status)
         self.send_header("Content-Type", content_type)
