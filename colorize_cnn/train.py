@@ -187,7 +187,7 @@ def train(config, dataset, out_dir, verbose="auto"):
     recorded = dataclasses.asdict(config)
     recorded["model_kwargs"] = [list(item) for item in config.model_kwargs]
     del recorded["distribute"]  # the same run, whichever devices it trains on
-    same_config = config_path.exists() and json.loads(config_path.read_text()) == recorded
+    same_config = config_path.exists() and _same_run(json.loads(config_path.read_text()), recorded)
     finished = (same_config and model_path.exists() and history_path.exists()
                 and len(read_history(history_path).get("loss", [])) == config.epochs)
     if distribution.agree(finished):  # finished before; evaluation was interrupted
@@ -287,6 +287,14 @@ def network_input(rgb, takes_hints, rng):
     if not takes_hints:
         return gray
     return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng))
+
+
+def _same_run(old, new):
+    """Whether a recorded training config ``old`` is the run ``new``: equal fields, a field that an
+    earlier version did not record counting as its default (so adding a setting does not restart
+    every unfinished run)."""
+    defaults = dataclasses.asdict(TrainConfig(model_name=new["model_name"]))
+    return set(old) <= set(new) and all(old.get(name, defaults.get(name)) == value for name, value in new.items())
 
 
 def _compiled_model(config, ab_prior, steps_per_epoch, scope=None):

@@ -216,3 +216,16 @@ def test_the_disk_full_message_gets_its_own_line(tiny_cifar, tmp_path, monkeypat
     with pytest.raises(train_module.TrainingDiskFullError):
         train(TrainConfig(model_name="flatten_dense", epochs=1, batch_size=10), tiny_cifar, tmp_path, verbose=1)
     assert capsys.readouterr().out.endswith("\n")
+
+
+def test_a_run_recorded_before_a_setting_existed_is_still_the_same_run(tiny_cifar, tmp_path):
+    import json
+
+    config = TrainConfig("flatten_dense", epochs=1, batch_size=10)
+    train(config, tiny_cifar, tmp_path)
+    recorded = json.loads((tmp_path / "train_config.json").read_text())
+    del recorded["precision"], recorded["initial_model"]  # as an earlier version wrote it
+    (tmp_path / "train_config.json").write_text(json.dumps(recorded))
+    before = (tmp_path / "model.keras").stat().st_mtime_ns
+    train(config, tiny_cifar, tmp_path)  # finished before: recognised, not trained again
+    assert (tmp_path / "model.keras").stat().st_mtime_ns == before
