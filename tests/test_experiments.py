@@ -342,3 +342,19 @@ def test_hint_recipes_and_the_hint_report_run_on_small_data(tiny_imagenet_zip, b
     rerun = json.loads((folder / "hints.json").read_text())  # the saved hints again: the same scores
     for key, summary in results["sets"].items():
         assert rerun["sets"][key]["hints"]["10"]["psnr"] == pytest.approx(summary["hints"]["10"]["psnr"], rel=1e-4)
+
+
+@pytest.mark.slow
+def test_devices_distribution_on_jax_over_two_cpu_devices_takes_the_same_steps(cifar_batches, tmp_path):
+    env = {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    losses = {}
+    for mode in ("none", "devices"):
+        result = run_script(REPO / "experiments" / "flatten_dense.py", "--data", cifar_batches, "--limit", 20,
+                            "--batch-size", 10, "--epochs", 2, "--distribute", mode, "--out", tmp_path / mode,
+                            env_extra=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        lines = (tmp_path / mode / "history.csv").read_text().splitlines()
+        column = lines[0].split(",").index("loss")
+        losses[mode] = [float(line.split(",")[column]) for line in lines[1:]]
+    assert "training on 2 devices: cpu:0, cpu:1" in result.stdout
+    assert losses["devices"] == pytest.approx(losses["none"], rel=1e-5)
