@@ -38,6 +38,9 @@ def build_parser():
                         f"1 to {MAX_WORKING_SIZE} (default: {WORKING_SIZE})")
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
                         "most vivid); default: the model's own, chosen on validation photos")
+    parser.add_argument("--balance", type=float, default=None, help="how far each photo's overall colour is pulled "
+                        "to neutral: 0 (the network's own guess, often a warm cast) to 1 (no overall cast); default: "
+                        "the model's own, chosen on validation photos")
     parser.add_argument("--hints", type=Path, metavar="FILE", help="colours to give at points of the photo (one "
                         'photo only): a JSON list of {"x": ..., "y": ..., "color": "#rrggbb", "radius": ...} in the '
                         "photo's pixels (radius optional), as the web page saves it; uses the hint model unless "
@@ -190,13 +193,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from colorize_cnn.colorize import check_working_size
     from colorize_cnn.errors import BadArgumentError
-    from colorize_cnn.heads import check_vividness
+    from colorize_cnn.heads import check_balance, check_vividness
     from colorize_cnn.images import Encoding
 
     try:  # the API's own checks, reported as usage errors (exit 2)
         check_working_size(WORKING_SIZE if args.working_size is None else args.working_size)
         if args.vividness is not None:
             check_vividness(args.vividness)
+        if args.balance is not None:
+            check_balance(args.balance)
         encoding = Encoding(args.png_compression, args.jpeg_quality)
     except BadArgumentError as error:
         parser.error(str(error))
@@ -254,7 +259,7 @@ def main(argv=None):
     existed = {target for _, target in jobs if _exists(target)}
     results = colorize_files(jobs, colorizer, overwrite=args.overwrite or args.skip_existing,
                              working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding,
-                             hints=hints)
+                             hints=hints, balance=args.balance)
     try:
         for source, target, image, dropped in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image",
                                                    file=sys.stderr):

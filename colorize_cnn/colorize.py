@@ -40,7 +40,8 @@ class Colorizer:
     kind: str
     stride: int  # output stride: chroma comes at 1 / stride of the working size
     padding_multiple: int  # input sides are padded to a multiple of this
-    vividness: float = 0.0  # the model's default, chosen on validation images (files.decoding_path)
+    vividness: float = 0.0  # the model's defaults, chosen on validation images (files.decoding_path)
+    balance: float = 0.0
 
     @property
     def fixed_size(self):
@@ -78,19 +79,21 @@ class Colorizer:
             batch = with_hint_planes(batch, np.pad(hint_planes, pad)[None])
         return heads.network_outputs(self.model, batch)
 
-    def decode(self, outputs, working_shape, vividness=None):
-        """Chroma ``(h, w, 2)`` from ``outputs`` at ``vividness`` (``None``: the model's default),
-        cropped to the working size's share of the output (the padding taken off)."""
+    def decode(self, outputs, working_shape, vividness=None, balance=None):
+        """Chroma ``(h, w, 2)`` from ``outputs`` at ``vividness`` and ``balance`` (``None``: the
+        model's defaults), from the working size's share of the output (the padding taken off first)."""
         from colorize_cnn import heads
 
-        vividness = self.vividness if vividness is None else vividness
-        ab = heads.decode_ab(outputs, self.kind, vividness)[0]
-        return ab[: -(-working_shape[0] // self.stride), : -(-working_shape[1] // self.stride)]
+        window = (slice(None), slice(-(-working_shape[0] // self.stride)), slice(-(-working_shape[1] // self.stride)))
+        outputs = {name: value[window] for name, value in outputs.items()} if isinstance(outputs, dict) \
+            else outputs[window]
+        return heads.decode_ab(outputs, self.kind, self.vividness if vividness is None else vividness,
+                               balance=self.balance if balance is None else balance)[0]
 
-    def predict_ab(self, gray, working_size=WORKING_SIZE, vividness=None):
+    def predict_ab(self, gray, working_size=WORKING_SIZE, vividness=None, balance=None):
         """Chroma for a float gray ``(H, W)`` in [0, 1], at the working size (not H x W), no hints."""
         shape = self.working_shape(*gray.shape, working_size)
-        return self.decode(self.outputs(self.network_input(gray, working_size), shape), shape, vividness)
+        return self.decode(self.outputs(self.network_input(gray, working_size), shape), shape, vividness, balance)
 
 
 def _known_names():
@@ -119,7 +122,7 @@ def load_colorizer(model=None):
     """A ``Colorizer`` (returned as it is), ``None``/"default" (the bundled photo model), a registry name (its trained
     weights: bundled, else ``runs/<name>/model.keras`` from the experiment script), a ``.keras``
     path, or a ``keras.Model``. A JSON file beside a ``.keras`` file (``files.decoding_path``) gives
-    the model's default vividness."""
+    the model's default vividness and balance."""
     import json
 
     import keras
@@ -130,7 +133,7 @@ def load_colorizer(model=None):
 
     if isinstance(model, Colorizer):
         return model
-    vividness = 0.0
+    decoding = {}
     if isinstance(model, keras.Model):
         path, name = None, model.name
     else:
@@ -156,7 +159,7 @@ def load_colorizer(model=None):
         except Exception as error:
             raise ModelLoadError(f"{path} is not a Keras model file this package can load ({type(error).__name__}: {error}).") from None
         if decoding_path(path).is_file():
-            vividness = float(json.loads(decoding_path(path).read_text())["vividness"])
+            decoding = json.loads(decoding_path(path).read_text())
     try:
         model = heads.raw_model(model)
         kind = heads.output_kind(model)
@@ -164,7 +167,7 @@ def load_colorizer(model=None):
         raise ModelLoadError(f"{path or name}: {error}") from None
     return Colorizer(model=model, name=name if path is None else str(path), kind=kind,
                      stride=heads.output_stride(model), padding_multiple=heads.padding_multiple(model),
-                     vividness=vividness)
+                     vividness=float(decoding.get("vividness", 0.0)), balance=float(decoding.get("balance", 0.0)))
 
 
 def _as_unit_float(gray):
@@ -186,7 +189,7 @@ def check_working_size(working_size):
     return working_size
 
 
-def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, hints=None):
+def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, hints=None, balance=None):
     """Colorizes a grayscale image of any size.
 
     Args:
@@ -197,6 +200,8 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, 
             ``MAX_WORKING_SIZE``).
         vividness: 0 (the model's safest colours) to 1 (its most vivid); ``None``: the model's
             default, chosen on validation images (see ``colorize_cnn.heads``).
+        balance: how far the image's overall colour is pulled to neutral, 0 (the network's own)
+            to 1 (no overall cast); ``None``: the model's default, chosen on validation images.
         hints: colours the user gives at points, for a hint model: a list of ``hints.Hint``, of
             dicts ``{"x", "y", "color", "radius"?}`` or of ``(x, y, color)`` tuples, positions in
             this image's pixels, colours ``"#rrggbb"`` or ``(r, g, b)`` (see ``colorize_cnn.hints``).
@@ -209,7 +214,7 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, 
     from colorize_cnn.hints import as_hints
 
     hints = as_hints(hints)
-    return ColorizeSession(gray_image, _model_for(model, hints), working_size).render(hints, vividness)
+    return ColorizeSession(gray_image, _model_for(model, hints), working_size).render(hints, vividness, balance)
 
 
 def _model_for(model, hints):
@@ -273,21 +278,23 @@ class ColorizeSession:
             self._last = hints, self.colorizer.outputs(self._batch, self.working_shape, planes)
         return self._last[1]
 
-    def chroma(self, hints=(), vividness=None):
+    def chroma(self, hints=(), vividness=None, balance=None):
         """The predicted ab ``(h, w, 2)`` at the network's output size (1 / stride of the working size)."""
-        if vividness is not None:
-            from colorize_cnn.heads import check_vividness
+        from colorize_cnn.heads import check_balance, check_vividness
 
+        if vividness is not None:
             check_vividness(vividness)
-        ab = self.colorizer.decode(self._outputs(hints), self.working_shape, vividness)
+        if balance is not None:
+            check_balance(balance)
+        ab = self.colorizer.decode(self._outputs(hints), self.working_shape, vividness, balance)
         if not np.isfinite(ab).all():
             raise ModelOutputError(f"model {self.colorizer.name} gave NaN or infinite colours (did its training "
                                    "diverge?); retrain it, or use another model.")
         return ab
 
-    def render(self, hints=(), vividness=None):
+    def render(self, hints=(), vividness=None, balance=None):
         """The full-size result: ``(H, W, 3)`` sRGB of the input's dtype, as ``colorize`` returns."""
-        return color.recombine(self.lightness, self.chroma(hints, vividness), dtype=self.dtype)
+        return color.recombine(self.lightness, self.chroma(hints, vividness, balance), dtype=self.dtype)
 
     def preview_lightness(self):
         """The CIELAB lightness at the preview size (made once)."""
@@ -295,9 +302,9 @@ class ColorizeSession:
             self._preview_lightness = color.resize_plane(self.lightness, *self.preview_shape)
         return self._preview_lightness
 
-    def preview(self, hints=(), vividness=None):
+    def preview(self, hints=(), vividness=None, balance=None):
         """The result at the preview size, uint8 ``(h, w, 3)``."""
-        return color.recombine(self.preview_lightness(), self.chroma(hints, vividness), dtype=np.uint8)
+        return color.recombine(self.preview_lightness(), self.chroma(hints, vividness, balance), dtype=np.uint8)
 
     def suggest_colours(self, x, y, k=8, hints=()):
         """The model's own guesses for the colour at pixel ``(x, y)`` (full-size coordinates), given
@@ -356,7 +363,7 @@ def _check_output(input_path, output_path, overwrite, inputs=()):
 
 
 def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None,
-                  encoding=None, hints=None):
+                  encoding=None, hints=None, balance=None):
     """Colorizes an image file into ``output_path`` (PNG, JPEG or TIFF by extension).
 
     Returns the ``GrayImage`` read, so callers can report colour inputs. Keeps 16-bit depth in
@@ -365,14 +372,14 @@ def colorize_file(input_path, output_path, model=None, overwrite=False, working_
     ``hints``: as ``colorize`` takes them, in the image's pixel coordinates.
     """
     ((_, _, result, _),) = colorize_files([(input_path, output_path)], model, overwrite, working_size, vividness,
-                                           encoding, hints)
+                                           encoding, hints, balance)
     if isinstance(result, BaseException):
         raise result
     return result
 
 
 def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None, encoding=None,
-                   hints=None):
+                   hints=None, balance=None):
     """Colorizes many files with one loaded model, keeping the cores busy: the next file is read
     and the last one written (each in its own thread) while the current one is colorized.
 
@@ -421,7 +428,7 @@ def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE,
             written = None
             try:
                 image = current.result()
-                rgb = colorize(image.pixels, colorizer, working_size, vividness, hints)
+                rgb = colorize(image.pixels, colorizer, working_size, vividness, hints, balance)
                 written = writer.submit(write_rgb, rgb, target, overwrite, encoding, image.alpha)
                 del rgb
             except (UserError, MemoryError) as error:

@@ -14,6 +14,7 @@ from colorize_cnn.files import atomic_output, decoding_path
 
 BASELINE = "gray baseline"
 VIVIDNESS_CANDIDATES = (0.0, 0.25, 0.5, 0.75, 1.0)
+BALANCE_CANDIDATES = (0.0, 0.25, 0.5, 0.625, 0.75, 1.0)  # chosen with the vividness on validation photos
 CHOICE_IMAGES = 2000  # training images on which an in-memory data set's vividness is chosen
 MAX_HARMED_PERCENT = 5.0  # the default vividness may leave at most this % of images > 3 dB below gray
 
@@ -64,41 +65,40 @@ def pick_vividness_on_sets(fronts):
                               points[0]["psnr"] - points[0]["psnr_vs_gray"]) for points in fronts.values())
 
 
-def choose_vividness(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, prior=None):
-    """Chooses a model's default vividness (``pick_vividness``) on validation images, never a test
-    split: ``photos`` if given (whole validation photos, float RGB arrays of any size, colorized at
-    their own size as on the command line; a list, or a dict of named sets, each of which must
-    accept the setting), else ``count`` training images of ``dataset``. RGB models keep 0: the
-    results table measures their own RGB. ``prior``: the training set's ab-bin frequencies
-    (computed if not given).
+def choose_decoding(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None):
+    """Chooses a model's default decoding on validation images, never a test split: on ``photos``
+    if given (whole validation photos, float RGB arrays of any size, colorized at their own size as
+    on the command line, or a stack of same-size images, colorized in batches; a list, or a dict of
+    named sets), its vividness and balance together (``choose_on_photo_sets``); else its vividness
+    (``pick_vividness``) on ``count`` training images of ``dataset``, at balance 0. RGB models keep
+    0: the results table measures their own RGB.
 
     Returns:
-        {"vividness": ..., "chosen_on": ..., "sets": {name: {"gray_psnr", "truth_colourfulness", "scores"}}}
+        {"vividness": ..., "balance": ..., "chosen_on": ..., "sets": {name: {"gray_psnr", "truth_colourfulness", "scores"}}}
     """
-    from colorize_cnn.data import PhotoSet, decoded_training_sample, training_ab_prior
+    from colorize_cnn.data import PhotoSet, decoded_training_sample
 
     if heads.output_kind(heads.raw_model(model)) == heads.RGB:
-        return {"vividness": 0.0, "chosen_on": "not chosen: the original models are measured on their own RGB"}
+        return {"vividness": 0.0, "balance": 0.0,
+                "chosen_on": "not chosen: the original models are measured on their own RGB"}
     if photos is not None:
         from colorize_cnn.colorize import load_colorizer
 
-        prior = training_ab_prior(dataset) if prior is None else prior
         photo_sets = photos if isinstance(photos, dict) else {f"{len(photos)} validation photos": photos}
-        colorizer = load_colorizer(model)
-        fronts = {name: frontier(values_by_vividness(colorizer, truths, prior)) for name, truths in photo_sets.items()}
+        (vividness, balance), fronts = choose_on_photo_sets(load_colorizer(model), photo_sets)
         sets = {name: {"gray_psnr": points[0]["psnr"] - points[0]["psnr_vs_gray"],
                        "truth_colourfulness": points[0]["truth_colourfulness"],
-                       "scores": {str(p["vividness"]): {key: p[key] for key in ("psnr", "colourfulness", "below_gray_3db")}
+                       "scores": {f"{p['vividness']:g}/{p['balance']:g}": {key: p[key] for key in SCORE_KEYS}
                                   for p in points}} for name, points in fronts.items()}
-        return {"vividness": pick_vividness_on_sets(fronts), "chosen_on": " and ".join(photo_sets) +
-                " (whole photos at their own size)", "sets": sets}
+        return {"vividness": vividness, "balance": balance, "chosen_on": " and ".join(photo_sets) +
+                " (scores keyed vividness/balance)", "sets": sets}
     rgb = decoded_training_sample(dataset, count, seed)
     gray = color.rgb_to_gray(rgb)
     scores = vividness_scores(model, gray, rgb)
     gray_psnr = float(metrics.psnr_per_image(color.gray_to_rgb(gray), rgb).mean())
     where = f"{len(rgb)} training images of {dataset.name}" + (
         " (centre crops)" if isinstance(dataset, PhotoSet) else ", class-balanced")
-    return {"vividness": pick_vividness(scores, gray_psnr), "chosen_on": where,
+    return {"vividness": pick_vividness(scores, gray_psnr), "balance": 0.0, "chosen_on": where,
             "sets": {where: {"gray_psnr": gray_psnr, "scores": scores,
                              "truth_colourfulness": float(metrics.colourfulness_per_image(rgb).mean())}}}
 
@@ -138,22 +138,28 @@ def load_photos(folder, limit=None, names=None):
     return [path.name for path in paths], photos
 
 
-def colorize_photos(colorizer, photos, vividness=None, working_size=None):
+def colorize_photos(colorizer, photos, vividness=None, working_size=None, balance=None):
     """Each photo's gray version (its true L: ``color.rgb_to_gray``) colorized at its own size by
-    ``colorize.colorize``, the command line's path."""
+    ``colorize.colorize``, the command line's path. A stack ``(N, H, W, 3)`` of images at the working
+    size or smaller is colorized in batches instead (``heads.predict_rgb``: the same pixels, faster)."""
     from colorize_cnn.colorize import colorize
     from colorize_cnn.config import WORKING_SIZE
 
-    return [colorize(color.rgb_to_gray(photo)[..., 0], colorizer, working_size or WORKING_SIZE, vividness)
-            for photo in photos]
+    if isinstance(photos, np.ndarray) and max(photos.shape[1:3]) <= (working_size or WORKING_SIZE) \
+            and not any(side % heads.padding_multiple(colorizer.model) for side in photos.shape[1:3]):
+        return list(heads.predict_rgb(colorizer.model, color.rgb_to_gray(photos),
+                                      colorizer.vividness if vividness is None else vividness,
+                                      balance=colorizer.balance if balance is None else balance))
+    return [colorize(color.rgb_to_gray(photo)[..., 0], colorizer, working_size or WORKING_SIZE, vividness,
+                     balance=balance) for photo in photos]
 
 
-def photo_metrics(predicted, truths, prior):
-    """Every metric of ``metrics.per_image_metrics`` for photos of different sizes: dict of name -> (N,)."""
+def photo_metrics(predicted, truths, prior=None, every=True):
+    """``metrics.per_image_metrics`` for photos of different sizes: dict of name -> (N,)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # numpy and skimage release the GIL
-        per_photo = list(pool.map(lambda pair: metrics.per_image_metrics(pair[0][None], pair[1][None], prior),
+        per_photo = list(pool.map(lambda pair: metrics.per_image_metrics(pair[0][None], pair[1][None], prior, every),
                                   zip(predicted, truths)))
     return {name: np.concatenate([values[name] for values in per_photo]) for name in per_photo[0]}
 
@@ -176,10 +182,51 @@ def near_neutral(values):
     return {name: array[keep] for name, array in values.items()}
 
 
-def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):
-    """Per-photo metrics at each vividness, photos colorized at their own size: {v: {metric: (N,)}}."""
-    return {vividness: photo_metrics(colorize_photos(colorizer, truths, vividness), truths, prior)
+def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES, balance=None):
+    """Per-photo metrics at each vividness (at ``balance``; ``None``: the model's default), photos
+    colorized at their own size: {v: {metric: (N,)}}."""
+    return {vividness: photo_metrics(colorize_photos(colorizer, truths, vividness, balance=balance), truths, prior)
             for vividness in candidates}
+
+
+SCORE_KEYS = ("psnr", "psnr_vs_gray", "colourfulness", "colourfulness_ratio", "below_gray_3db", "cast_a", "cast_b")
+
+
+def acceptable(point):
+    """The rule for a default decoding: mean PSNR at least the gray baseline's, and at most
+    ``MAX_HARMED_PERCENT`` of the images more than 3 dB below gray (a mean hides the photos a
+    colorizer ruins)."""
+    return point["psnr_vs_gray"] >= 0.0 and point["below_gray_3db"] <= MAX_HARMED_PERCENT
+
+
+def choose_on_photo_sets(colorizer, photo_sets, vividness=VIVIDNESS_CANDIDATES, balance=BALANCE_CANDIDATES):
+    """The most colourful decoding that ``acceptable`` holds for on every set of ``photo_sets``
+    ({name: photos, as ``colorize_photos`` takes them}), among the settings vividness x balance;
+    "most colourful" is the highest colourfulness ratio on the set where it is lowest. If no setting
+    is acceptable everywhere: the one with the best mean PSNR on the first set.
+
+    The sets are scored in turn, each only at the settings every earlier set accepted (the first
+    set at all of them), so a second set costs little.
+
+    Returns:
+        ((vividness, balance), {set name: [{"vividness", "balance", **evaluate.summarise}, ...]})
+    """
+    settings = [(v, b) for b in balance for v in vividness]
+    fronts, accepted = {}, settings
+    for name, truths in photo_sets.items():
+        fronts[name] = [{"vividness": v, "balance": b, **summarise(photo_metrics(
+            colorize_photos(colorizer, truths, v, balance=b), truths, every=False))} for v, b in accepted]
+        accepted = [(p["vividness"], p["balance"]) for p in fronts[name] if acceptable(p)]
+        if not accepted:
+            break
+    if not accepted:
+        best = max(next(iter(fronts.values())), key=lambda point: point["psnr"])
+        return (best["vividness"], best["balance"]), fronts
+    ratio = {(p["vividness"], p["balance"]): [] for p in next(iter(fronts.values()))}
+    for points in fronts.values():
+        for p in points:
+            ratio[p["vividness"], p["balance"]].append(p["colourfulness_ratio"])
+    return max(accepted, key=lambda setting: min(ratio[setting])), fronts
 
 
 def frontier(values):

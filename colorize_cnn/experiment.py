@@ -62,8 +62,8 @@ def parse_args(config, argv):
     parser.add_argument("--out", type=Path, help=f"run folder for the model, history, metrics and figures "
                         f"(default: runs/{config.name}, or runs/{config.name}-limit<N> with --limit)")
     parser.add_argument("--choose-on", type=Path, nargs="+", metavar="FOLDER", help="folders of validation photos "
-                        "(whole, any size) on each of which the model's default vividness must hold (default: 2,000 "
-                        "training images)")
+                        "(whole, any size) on each of which the model's default vividness and balance must hold (default: "
+                        "vividness alone, on 2,000 training images)")
     parser.add_argument("--assets", type=Path, default=README_ASSETS, help="where a full run writes the "
                         "README's figures and metrics (default: %(default)s, relative to the current folder)")
     parser.add_argument("--seed", type=int, default=config.train.seed, help="default: %(default)s")
@@ -111,8 +111,9 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     """Runs the experiment; returns the metrics dict that it also writes to ``out_dir/metrics.json``.
 
     Figures and metrics also go to ``assets_dir`` (the README's) after a full run on the whole
-    data set (no ``limit``). The model's default vividness is chosen on ``choice_photos`` (folders
-    of validation photos; it must hold on each) if given, else on training images, and saved beside the model.
+    data set (no ``limit``). The model's default vividness and balance are chosen on ``choice_photos``
+    (folders of validation photos; they must hold on each) if given, else its vividness on training
+    images; the choice is saved beside the model.
     """
     from colorize_cnn import evaluate, heads
     from colorize_cnn.data import load_dataset
@@ -153,10 +154,10 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "epoch_seconds": history.get("epoch_seconds", []),
     }
     photos = None if not choice_photos else {str(folder): evaluate.load_photos(folder)[1] for folder in choice_photos}
-    decoding = evaluate.choose_vividness(model, dataset, seed=config.train.seed, photos=photos)
+    decoding = evaluate.choose_decoding(model, dataset, seed=config.train.seed, photos=photos)
     evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
     predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],
-                                  own_rgb=heads.output_kind(model) == heads.RGB)
+                                  own_rgb=heads.output_kind(model) == heads.RGB, balance=decoding["balance"])
     results = evaluate.evaluate_predictions({"model": predicted}, dataset)
     report.update({"decoding": decoding, "model": results["model"], "gray_baseline": results[evaluate.BASELINE]})
     write_json(report, out_dir / METRICS_FILE)

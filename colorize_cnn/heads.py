@@ -21,6 +21,13 @@ most vivid (1):
   0.38 (v = 1, Zhang et al. 2016's choice), geometrically;
 * ``ab`` and ``rgb``: the chroma scaled by ``1 + v``.
 
+A second control, ``balance`` in [0, 1], moves each image's overall colour (its mean a* and b*) that
+share of the way to neutral gray ("gray world"), every pixel's colour otherwise unchanged: 0 keeps
+the network's own balance, 1 leaves no overall cast. The network's balance is its weakest guess (a
+photo's overall colour is ambiguous from gray, and the training set's warm mean shows through), so a
+partial pull towards neutral trades a little colour for far fewer ruined photos (README, "The warm
+cast").
+
 ``colorize_cnn.colorize`` (one image of any size) and ``colorize_cnn.evaluate`` (batches of test
 images) both go through ``predict_ab`` and ``color.recombine``, so the metrics measure what the
 command line produces.
@@ -151,6 +158,13 @@ def check_vividness(vividness):
     return float(vividness)
 
 
+def check_balance(balance):
+    if not 0.0 <= balance <= 1.0:
+        raise BadArgumentError("balance must be in [0, 1] (0 = the network's own overall colour, 1 = no overall "
+                               f"cast). Received: balance={balance}")
+    return float(balance)
+
+
 def annealed_mean(probabilities, temperature):
     """Zhang et al. 2016: ab of the bin distribution sharpened by ``temperature`` (1 = its mean)."""
     logits = np.log(np.maximum(probabilities, 1e-8)) / temperature
@@ -165,13 +179,21 @@ def temperature_for(vividness):
     return float(SAFE_TEMPERATURE ** (1 - vividness) * VIVID_TEMPERATURE**vividness)
 
 
-def decode_ab(outputs, kind, vividness, gray=None):
+def decode_ab(outputs, kind, vividness, gray=None, balance=0.0):
     """The network's raw ``outputs`` for a batch -> float32 ab ``(N, h, w, 2)``.
 
     ``gray`` (``(N, H, W, 1)``) is needed for ``rgb`` outputs, whose own lightness is replaced by
-    the input's: only their chroma is kept.
+    the input's: only their chroma is kept. ``balance``: the share of each image's mean ab taken
+    away (see the module docstring); the outputs must cover the image alone (no padding).
     """
-    vividness = check_vividness(vividness)
+    ab = _decode_vivid(outputs, kind, check_vividness(vividness), gray)
+    balance = check_balance(balance)
+    if balance:
+        ab = ab - np.float32(balance) * ab.mean(axis=(1, 2), keepdims=True)
+    return ab
+
+
+def _decode_vivid(outputs, kind, vividness, gray):
     if kind == TWO_HEADS:
         safe = np.asarray(outputs[AB], dtype=np.float32)
         if vividness == 0.0:
@@ -201,7 +223,7 @@ def network_outputs(model, batch):
         else np.asarray(outputs)
 
 
-def predict_ab(model, gray, vividness, batch_size=64):
+def predict_ab(model, gray, vividness, batch_size=64, balance=0.0):
     """Chroma for a batch of gray images ``(N, H, W, 1)`` (sides multiples of ``padding_multiple``
     for fully convolutional models) at the model's output resolution. A hint model takes its
     hint planes joined to the gray (``hints.with_hint_planes``), or gray alone for no hints."""
@@ -209,11 +231,11 @@ def predict_ab(model, gray, vividness, batch_size=64):
     chunks = []
     for start in range(0, len(gray), batch_size):
         batch = gray[start:start + batch_size]
-        chunks.append(decode_ab(network_outputs(model, batch), kind, vividness, batch[..., :1]))
+        chunks.append(decode_ab(network_outputs(model, batch), kind, vividness, batch[..., :1], balance))
     return np.concatenate(chunks)
 
 
-def predict_rgb(model, gray, vividness=0.0, own_rgb=False, batch_size=64):
+def predict_rgb(model, gray, vividness=0.0, own_rgb=False, batch_size=64, balance=0.0):
     """Colours a batch of gray images at their own size: ``(N, H, W, 1)`` -> ``(N, H, W, 3)`` in [0, 1].
 
     The chroma is joined to the input's lightness exactly as ``colorize`` does (``color.recombine``).
@@ -226,6 +248,6 @@ def predict_rgb(model, gray, vividness=0.0, own_rgb=False, batch_size=64):
         if output_kind(model) != RGB:
             raise ValueError("own_rgb=True is for models with RGB output only.")
         return np.clip(np.asarray(model.predict(gray, batch_size=batch_size, verbose=0), np.float32), 0.0, 1.0)
-    ab = predict_ab(model, gray, vividness, batch_size)
+    ab = predict_ab(model, gray, vividness, batch_size, balance)
     lightness = color.gray_to_lightness(gray[..., 0])
     return np.stack([color.recombine(lightness[index], ab[index]) for index in range(len(gray))])

@@ -116,16 +116,17 @@ METRIC_LABELS = {
 }
 
 
-def per_image_metrics(predicted_rgb, true_rgb, prior):
+def per_image_metrics(predicted_rgb, true_rgb, prior=None, every=True):
     """Every metric for every image: dict of name -> float64 ``(N,)``; besides ``METRIC_NAMES``, what
     ``cast_and_harm`` needs: ``truth_colourfulness``, the mean a* and b* of the prediction and of the
-    truth, the truth's mean chroma and the gray baseline's PSNR on the same image."""
+    truth, the truth's mean chroma and the gray baseline's PSNR on the same image. ``every=False``:
+    PSNR, colourfulness and those only (what choosing a decoding needs: no SSIM, AuC or acc2)."""
     predicted_lab = rgb_to_lab(predicted_rgb)
     true_lab = rgb_to_lab(true_rgb)
     gray_lab = np.concatenate([true_lab[..., :1], np.zeros_like(true_lab[..., 1:])], axis=-1)
     predicted_ab = predicted_lab[..., 1:].reshape(len(predicted_lab), -1, 2).astype(np.float64)
     true_ab = true_lab[..., 1:].reshape(len(true_lab), -1, 2).astype(np.float64)
-    return {
+    values = {
         "mean_a": predicted_ab[..., 0].mean(axis=1),
         "mean_b": predicted_ab[..., 1].mean(axis=1),
         "truth_mean_a": true_ab[..., 0].mean(axis=1),
@@ -133,13 +134,17 @@ def per_image_metrics(predicted_rgb, true_rgb, prior):
         "truth_chroma": np.linalg.norm(true_ab, axis=-1).mean(axis=1),
         "gray_psnr": psnr_per_image(lab_to_rgb(gray_lab), true_rgb),
         "psnr": psnr_per_image(predicted_rgb, true_rgb),
-        "ssim": ssim_per_image(predicted_rgb, true_rgb),
-        "auc": auc_per_image(predicted_lab[..., 1:], true_lab[..., 1:]),
-        "auc_rebalanced": auc_per_image(predicted_lab[..., 1:], true_lab[..., 1:], prior),
-        "acc2": acc2_per_image(predicted_lab, true_lab),
         "colourfulness": colourfulness_per_image(predicted_rgb),
         "truth_colourfulness": colourfulness_per_image(true_rgb),
     }
+    if every:
+        values.update({
+            "ssim": ssim_per_image(predicted_rgb, true_rgb),
+            "auc": auc_per_image(predicted_lab[..., 1:], true_lab[..., 1:]),
+            "auc_rebalanced": auc_per_image(predicted_lab[..., 1:], true_lab[..., 1:], prior),
+            "acc2": acc2_per_image(predicted_lab, true_lab),
+        })
+    return values
 
 
 def cast_and_harm(values):

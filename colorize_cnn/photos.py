@@ -90,12 +90,13 @@ def working_size_sweep(model, sizes=(32, 64, 128, 256), photos=PHOTOS):
 
 @dataclasses.dataclass(frozen=True)
 class PhotoReportConfig:
-    models: tuple  # ((title, model name or .keras path), ...), in the README's order
+    models: tuple  # ((title, model name or .keras path[, fixed decoding {"vividness", "balance"}]), ...), README order
     figure_photos: tuple = PHOTOS  # skimage.data photos in the figure
     figure_test_photos: tuple = ()  # BSDS500 test file names in the figure (fixed, chosen once)
     figure_neutral_photos: int = 2  # and this many BSDS500 val photos with the least true chroma (snow, stone)
     frontier_images: int = 1000  # class-balanced Tiny ImageNet val images for the frontier
-    choice_splits: tuple = ("val", "train")  # BSDS500 splits the vividness is chosen on (none is trained on)
+    choice_splits: tuple = ("val", "train")  # BSDS500 splits the decoding is chosen on (none is trained on)
+    held_out_images: int = 1000  # Tiny ImageNet training images no model trained on, also chosen on (if given)
 
 
 SUMMARY_COLUMNS = {
@@ -122,20 +123,26 @@ def main(config, argv=None):
                         help="tiny-imagenet-200.zip or its folder (val split for reporting, training prior)")
     parser.add_argument("--bsds500", type=Path, required=True, metavar="PATH",
                         help="BSDS500 folder with val/ (choices) and test/ (reporting) photos")
+    parser.add_argument("--held-out-from", type=Path, metavar="PATH", help="the full tiny-imagenet-200.zip: "
+                        "its training images that are not in --tiny-imagenet (so that no model here trained on "
+                        "them) join the sets the decoding is chosen on")
     parser.add_argument("--out", type=Path, default=README_ASSETS, help="default: %(default)s")
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
     parser.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
-                        "vividness beside its weights (colorize_cnn/weights/NAME.json): its new default")
+                        "vividness and balance beside its weights (colorize_cnn/weights/NAME.json): its new default")
     args = parser.parse_args(argv)
     with report_errors() as status:
-        photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit, args.bundle_choices)
+        photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit, args.bundle_choices,
+                     args.held_out_from)
     return status.code
 
 
-def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_choices=False):
+def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_choices=False, held_out_from=None):
     """Runs the photo evaluation; returns the summary dict it also writes to ``out_dir/photo-results.json``.
 
-    ``bundle_choices``: write each bundled model's chosen decoding beside its weights."""
+    ``bundle_choices``: write each bundled model's chosen decoding beside its weights.
+    ``held_out_from``: a fuller copy of Tiny ImageNet; ``config.held_out_images`` of its training
+    images that ``tiny_imagenet`` lacks join the sets the decoding is chosen on."""
     from colorize_cnn import color, evaluate, figures, heads, metrics
     from colorize_cnn.colorize import WEIGHTS_DIR, load_colorizer
     from colorize_cnn.compare import markdown_table, write_csv, write_text
@@ -147,6 +154,12 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     prior = training_ab_prior(tiny)  # the photo training set's ab-bin frequencies, for the rebalanced AuC
     named = {split: evaluate.load_photos(Path(bsds500) / split, limit) for split in {"val", *config.choice_splits}}
     choice_sets = {f"BSDS500 {split} ({len(named[split][1])} photos)": named[split][1] for split in config.choice_splits}
+    if held_out_from is not None:
+        from colorize_cnn.data import decoded_training_sample
+
+        held_out = decoded_training_sample(load_dataset("tiny_imagenet", held_out_from), limit or config.held_out_images,
+                                           exclude=tiny)
+        choice_sets[f"Tiny ImageNet training images no model trained on ({len(held_out)})"] = held_out
     val_names, val_photos = named["val"]
     test_names, test_photos = evaluate.load_photos(Path(bsds500) / "test", limit)
     frontier_pick = balanced_subset(tiny.test.labels, min(config.frontier_images, len(tiny.test)))
@@ -160,59 +173,66 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     summary = {"tiny_imagenet": tiny.name, "prior": f"ab bins of 5,000 {tiny.name} training images",
                "gray baseline": baselines, "models": {}}
     colorizers, per_image_rows = {}, []
-    for title, model in config.models:
+    for title, model, *fixed in config.models:
         started = time.perf_counter()
         colorizer = load_colorizer(model)
-        choice = evaluate.choose_vividness(colorizer.model, tiny, photos=choice_sets, prior=prior)
-        vividness = choice["vividness"]
-        if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
-            evaluate.write_decoding(choice, colorizer.name)
+        if fixed:
+            choice = {**fixed[0], "chosen_on": "not chosen: fixed in experiments/photos.py"}
+        else:
+            choice = evaluate.choose_decoding(colorizer.model, tiny, photos=choice_sets)
+            if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
+                evaluate.write_decoding(choice, colorizer.name)
+        vividness, balance = choice["vividness"], choice["balance"]
+        colorizer = colorizers[title] = dataclasses.replace(colorizer, vividness=vividness, balance=balance)
         values = {key: evaluate.values_by_vividness(colorizer, photos, prior) for key, photos in sets.items()}
         fronts = {key: evaluate.frontier(by_vividness) for key, by_vividness in values.items()}
-        colorizers[title] = dataclasses.replace(colorizer, vividness=vividness)
-        tiny_all = heads.predict_rgb(colorizer.model, tiny.test.gray, vividness)
+        tiny_all = heads.predict_rgb(colorizer.model, tiny.test.gray, vividness, balance=balance)
         tiny_values = evaluate.photo_metrics(list(tiny_all), list(tiny.test.rgb), prior)
         test_values = values[test_key][vividness]  # the chosen setting is one of the frontier's
         for name, index in zip(test_names, range(len(test_names))):
             per_image_rows.append({"set": "BSDS500 test", "photo": name, "model": title, "vividness": vividness,
+                                   "balance": balance,
                                    **{label: float(test_values[key][index]) for key, label in PER_PHOTO_COLUMNS.items()
                                       if key in test_values}})
         neutral = evaluate.near_neutral(test_values)
         summary["models"][title] = {
-            "model": str(model), "vividness": vividness, "vividness_choice": choice, "frontiers": fronts,
+            "model": str(model), "vividness": vividness, "balance": balance, "decoding_choice": choice,
+            "frontiers": fronts,
             "bsds500_test": evaluate.summarise(test_values), "tiny_imagenet_val": evaluate.summarise(tiny_values),
             "bsds500_test_near_neutral": evaluate.summarise(neutral) if len(neutral["psnr"]) else None,
-            "balance_probe": _balance_probe(colorizer, choice_sets, vividness, prior),
+            "balance_probe": _balance_probe(colorizer, choice_sets, prior),
         }
-        print(f"  {title}: vividness {vividness} chosen on {' and '.join(choice_sets)}; {time.perf_counter() - started:.0f} s")
+        print(f"  {title}: vividness {vividness}, balance {balance} ({choice['chosen_on']}); "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
     summary["tiny_imagenet_val_gray"] = evaluate.gray_baseline(list(tiny.test.rgb), prior)
     tables = []
     for label, key, gray in ((f"BSDS500 test, {len(test_photos)} whole photos at their own size", "bsds500_test",
                               baselines[test_key]),
                              (f"{tiny.name} val, {len(tiny.test)} images (64 x 64)", "tiny_imagenet_val",
                               summary["tiny_imagenet_val_gray"])):
-        rows = [_summary_row("gray baseline", "", gray)]
-        rows += [_summary_row(title, result["vividness"], result[key]) for title, result in summary["models"].items()]
+        rows = [_summary_row("gray baseline", None, gray)]
+        rows += [_summary_row(title, result, result[key]) for title, result in summary["models"].items()]
         tables.append(f"### {label}\n\n" + markdown_table(rows))
-        cast_rows = [_cast_row(title, result["vividness"], result[key]) for title, result in summary["models"].items()]
+        cast_rows = [_cast_row(title, result, result[key]) for title, result in summary["models"].items()]
         tables.append(f"Cast and harm, {label}:\n\n" + markdown_table(cast_rows))
         write_csv([{**row, **cast} for row, cast in zip(rows[1:], cast_rows)], out_dir / f"photo-results-{key.replace('_', '-')}.csv")
-    neutral_rows = [_cast_row(title, result["vividness"], result["bsds500_test_near_neutral"])
+    neutral_rows = [_cast_row(title, result, result["bsds500_test_near_neutral"])
                     for title, result in summary["models"].items() if result["bsds500_test_near_neutral"]]
     if neutral_rows:
         tables.append("### BSDS500 test, its near-neutral photos (true mean chroma below "
                       f"{metrics.NEAR_NEUTRAL_CHROMA:g})\n\n" + markdown_table(neutral_rows))
-    probe_rows = [{"model": title, "vividness": result["vividness"], "set": name, **{
+    probe_rows = [{"model": title, "vividness": result["vividness"], "balance": result["balance"], "set": name, **{
         "vs gray (dB)": probe["as it is"]["psnr_vs_gray"], "> 3 dB below gray (%)": probe["as it is"]["below_gray_3db"],
         "true balance: vs gray (dB)": probe["true balance"]["psnr_vs_gray"],
         "true balance: > 3 dB below gray (%)": probe["true balance"]["below_gray_3db"]}}
         for title, result in summary["models"].items() for name, probe in result["balance_probe"].items()]
     tables.append("### How much is the overall colour balance? (validation photos)\n\nEach output's mean a* and b* "
                   "moved to the truth's, every other pixel's colour unchanged (an oracle):\n\n" + markdown_table(probe_rows))
-    header = ("Produced by experiments/photos.py. Vividness chosen per model on "
-              + " and ".join(choice_sets) + ": the most vivid setting whose mean PSNR is at least the gray "
+    header = ("Produced by experiments/photos.py. Vividness and balance chosen together per model on "
+              + " and ".join(choice_sets) + ": the most colourful setting whose mean PSNR is at least the gray "
               f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
-              "gray, on each set (if none does, the best PSNR). Truth CF in the CF / truth CF column's denominator. "
+              "gray, on each set (if none does, the best PSNR on the first); settings fixed in the script are marked "
+              "in the model's name. Truth CF in the CF / truth CF column's denominator. "
               "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
               "harm: photos whose PSNR is more than 1 (3) dB below the gray baseline's on the same photo.\n\n")
     write_text(header + "\n".join(tables), out_dir / "photo-results.md")
@@ -238,14 +258,14 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     return summary
 
 
-def _balance_probe(colorizer, photo_sets, vividness, prior):
-    """PSNR against gray and harm on each set, as it is and with each photo's true mean a*, b*
-    (``evaluate.with_true_balance``)."""
+def _balance_probe(colorizer, photo_sets, prior):
+    """PSNR against gray and harm on each set, at the colorizer's decoding, as it is and with each
+    photo's true mean a*, b* (``evaluate.with_true_balance``)."""
     from colorize_cnn import evaluate
 
     probe = {}
     for name, truths in photo_sets.items():
-        predicted = evaluate.colorize_photos(colorizer, truths, vividness)
+        predicted = evaluate.colorize_photos(colorizer, truths)
         balanced = [evaluate.with_true_balance(p, t) for p, t in zip(predicted, truths)]
         probe[name] = {label: {key: summary[key] for key in ("psnr_vs_gray", "below_gray_3db")}
                        for label, summary in (("as it is", evaluate.summarise(evaluate.photo_metrics(predicted, truths, prior))),
@@ -253,13 +273,14 @@ def _balance_probe(colorizer, photo_sets, vividness, prior):
     return probe
 
 
-def _cast_row(title, vividness, values):
-    return {"model": title, "vividness": vividness, "photos": values["images"],
+def _cast_row(title, result, values):
+    return {"model": title, "vividness": result["vividness"], "balance": result["balance"], "photos": values["images"],
             **{label: values[key] for key, label in CAST_COLUMNS.items()}}
 
 
-def _summary_row(title, vividness, values):
-    return {"model": title, "vividness": vividness,
+def _summary_row(title, result, values):
+    return {"model": title, "vividness": "" if result is None else result["vividness"],
+            "balance": "" if result is None else result["balance"],
             **{label: values[key] for key, label in SUMMARY_COLUMNS.items()},
             "truth CF": values["truth_colourfulness"]}
 

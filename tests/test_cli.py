@@ -174,7 +174,7 @@ def test_module_entry_point_help_is_quick_and_clean():
     assert check.stdout.strip() == "False"
 
 
-def test_vividness_changes_the_colours_and_is_bounded(tmp_path):
+def test_vividness_and_balance_change_the_colours_and_are_bounded(tmp_path):
     from colorize_cnn.models import build_model
 
     model = build_model("unet_regression", base_filters=4)
@@ -192,7 +192,10 @@ def test_vividness_changes_the_colours_and_is_bounded(tmp_path):
     assert np.abs(outputs[0] - outputs[1]).max() > 0
     chroma = [np.abs(np.diff(output, axis=-1)).mean() for output in outputs]
     assert chroma[1] > 1.5 * chroma[0] > 0  # twice the chroma at vividness 1, up to the gamut
-    for bad in (["--vividness", "1.5"], ["--working-size", "100000"]):
+    balanced = tmp_path / "out-balanced.png"  # the whole cast taken away: close to gray
+    assert main([str(source), "-o", str(balanced), "--model", str(model_file), "--balance", "1"]) == 0
+    assert np.abs(np.diff(np.asarray(Image.open(balanced), dtype=np.int16), axis=-1)).mean() < 0.2 * chroma[0]
+    for bad in (["--vividness", "1.5"], ["--balance", "2"], ["--working-size", "100000"]):
         with pytest.raises(SystemExit) as exit_info:
             main([str(source), "-o", str(tmp_path / "x.png"), *bad])
         assert exit_info.value.code == 2

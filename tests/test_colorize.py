@@ -114,3 +114,25 @@ def test_a_diverged_model_is_refused_and_extreme_colours_keep_the_lightness(tmp_
     extreme.get_layer("ab_unit").set_weights([kernel * 0, bias * 0 + 50.0])  # ab saturated at the range's edge
     rgb = colorize(gray, load_colorizer(extreme))
     np.testing.assert_allclose(color.rgb_to_lab(rgb)[..., 0], color.gray_to_lightness(gray), atol=0.01)
+
+
+def test_a_models_decoding_file_sets_its_default_vividness_and_balance(tmp_path):
+    import json
+
+    from colorize_cnn.evaluate import write_decoding
+
+    model = build_model("unet_regression", base_filters=4)
+    kernel, bias = model.get_layer("ab_unit").get_weights()
+    model.get_layer("ab_unit").set_weights([kernel * 0, bias * 0 + 0.2])  # one colourful cast everywhere
+    path = tmp_path / "cast.keras"
+    model.save(path)
+    gray = np.linspace(0.2, 0.8, 40 * 30, dtype=np.float32).reshape(40, 30)
+    assert load_colorizer(path).balance == 0.0  # no file: the network's own colour
+    write_decoding({"vividness": 0.25, "balance": 1.0}, path)
+    colorizer = load_colorizer(path)
+    assert (colorizer.vividness, colorizer.balance) == (0.25, 1.0)
+    default, own = colorize(gray, colorizer), colorize(gray, colorizer, balance=0.0)
+    chroma = [np.linalg.norm(color.rgb_to_lab(rgb)[..., 1:], axis=-1).mean() for rgb in (default, own)]
+    assert chroma[0] < 0.05 * chroma[1]  # a cast and nothing else is taken away whole
+    (tmp_path / "cast.json").write_text(json.dumps({"vividness": 0.0}))  # written before balance existed
+    assert load_colorizer(path).balance == 0.0

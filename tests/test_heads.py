@@ -75,6 +75,34 @@ def test_vividness_moves_each_kind_from_safe_to_vivid():
         heads.decode_ab(regression, heads.AB, 1.5)
 
 
+def test_balance_pulls_each_image_overall_colour_to_neutral_and_keeps_the_rest():
+    rng = np.random.default_rng(1)
+    ab = (rng.uniform(-20, 20, size=(2, 4, 4, 2)) + np.array([[[[15, 30]]]], np.float32) * [[[[1]]], [[[-1]]]]).astype(np.float32)
+    own = heads.decode_ab(ab, heads.AB, 0.0)
+    for balance in (0.5, 1.0):
+        pulled = heads.decode_ab(ab, heads.AB, 0.0, balance=balance)
+        np.testing.assert_allclose(pulled.mean(axis=(1, 2)), (1 - balance) * own.mean(axis=(1, 2)), atol=1e-4)
+        shift = pulled - own  # one shift per image: every pixel's colour relative to the others is kept
+        np.testing.assert_allclose(shift, np.broadcast_to(shift[:, :1, :1], shift.shape), atol=1e-4)
+    with pytest.raises(BadArgumentError, match="balance"):
+        heads.decode_ab(ab, heads.AB, 0.0, balance=-0.1)
+
+
+@pytest.mark.parametrize("name", ["unet_regression", "unet_photo"])
+def test_balance_is_measured_on_the_image_not_on_its_padding(name):
+    """A side that is not a multiple of the model's padding multiple: at balance 1 the chroma the
+    image gets has no overall cast, whatever the padding held."""
+    from colorize_cnn.colorize import ColorizeSession
+
+    model = build_model(name, **SMALL[name])
+    gray = color.rgb_to_gray(make_images(1, seed=5).astype(np.float32) / 255.0)[0, :29, :21, 0]
+    session = ColorizeSession(gray, load_colorizer(model))
+    assert session.working_shape == (29, 21)  # padded to 32 x 24 for the network
+    np.testing.assert_allclose(session.chroma(balance=1.0).mean(axis=(0, 1)), 0.0, atol=1e-3)
+    own = session.chroma(balance=0.0)
+    assert np.abs(own.mean(axis=(0, 1))).max() > 1e-3  # so the test can fail
+
+
 def test_a_baked_in_annealed_mean_is_taken_off_so_vividness_can_steer_it():
     classifier = build_model("unet_classification", base_filters=4)
     decoded = with_ab_decoding(classifier, temperature=1.0)

@@ -18,26 +18,55 @@ def test_working_size_sweep_reports_each_size(tiny_unet_file):
     assert all(row["PSNR (dB)"] > 0 for row in rows)
 
 
+def tiny_imagenet_subset(full, folder):
+    """The copy a model "trained on": ``full`` without 4 of its colour training images."""
+    import zipfile
+
+    subset = folder / "subset.zip"
+    with zipfile.ZipFile(full) as source, zipfile.ZipFile(subset, "w") as part:
+        for name in source.namelist():
+            if "/train/" not in name or not any(name.endswith(f"_{index}.JPEG") for index in (0, 1, 2, 3)):
+                part.writestr(name, source.read(name))
+    return subset
+
+
 @pytest.mark.slow
 def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_imagenet_zip, bsds_folder, tiny_unet_file,
                                                                         tmp_path):
+    from colorize_cnn import evaluate
     from colorize_cnn.models import build_model
 
     photo_model = tmp_path / "photo.keras"
     build_model("unet_photo", base_filters=4).save(photo_model)
-    config = PhotoReportConfig(models=(("photo", str(photo_model)), ("regression", str(tiny_unet_file))),
+    subset = tiny_imagenet_subset(tiny_imagenet_zip, tmp_path)
+    config = PhotoReportConfig(models=(("photo", str(photo_model)), ("regression", str(tiny_unet_file)),
+                                       ("fixed", str(tiny_unet_file), {"vividness": 0.5, "balance": 0.25})),
                                figure_photos=("chelsea",), figure_test_photos=("1001.jpg",), frontier_images=3)
-    summary = photo_report(config, tiny_imagenet_zip, bsds_folder, tmp_path / "out")
+    summary = photo_report(config, subset, bsds_folder, tmp_path / "out", held_out_from=tiny_imagenet_zip)
     for title in ("photo", "regression"):
         result = summary["models"][title]
-        assert result["vividness"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+        assert result["vividness"] in evaluate.VIVIDNESS_CANDIDATES and result["balance"] in evaluate.BALANCE_CANDIDATES
         assert len(next(iter(result["frontiers"].values()))) == 5
+        sets = result["decoding_choice"]["sets"]
+        assert list(sets) == ["BSDS500 val (3 photos)", "BSDS500 train (2 photos)",
+                              "Tiny ImageNet training images no model trained on (4)"][:len(sets)]
+        first = sets["BSDS500 val (3 photos)"]["scores"]
+        assert len(first) == len(evaluate.VIVIDNESS_CANDIDATES) * len(evaluate.BALANCE_CANDIDATES)
+        chosen = f"{result['vividness']:g}/{result['balance']:g}"
+        if all(chosen in s["scores"] and evaluate.acceptable(s["scores"][chosen]) for s in sets.values()):
+            accepted_everywhere = [key for key in first if all(key in s["scores"] and evaluate.acceptable(s["scores"][key])
+                                                               for s in sets.values())]
+            assert min(s["scores"][chosen]["colourfulness_ratio"] for s in sets.values()) == max(
+                min(s["scores"][key]["colourfulness_ratio"] for s in sets.values()) for key in accepted_everywhere)
+        else:  # nothing acceptable everywhere: the best PSNR on the first set
+            assert first[chosen]["psnr"] == max(score["psnr"] for score in first.values())
         assert {"psnr", "ssim", "auc", "auc_rebalanced", "colourfulness_ratio", "delta_colourfulness"} <= set(
             result["bsds500_test"])
+    assert (summary["models"]["fixed"]["vividness"], summary["models"]["fixed"]["balance"]) == (0.5, 0.25)
     table = (tmp_path / "out" / "photo-results.md").read_text()
     assert table.count("| gray baseline |") == 2 and "BSDS500 test, 4 whole photos" in table
     per_image = (tmp_path / "out" / "photo-results-per-image.csv").read_text().splitlines()
-    assert len(per_image) == 1 + 2 * 4  # header, 4 test photos x 2 models
+    assert len(per_image) == 1 + 3 * 4  # header, 4 test photos x 3 models
     for name in ("photo-frontier.png", "photos.png", "photos.md", "photo-results.json"):
         assert (tmp_path / "out" / name).is_file()
 
@@ -55,3 +84,32 @@ def test_chroma_upsampling_report_on_whole_photos(bsds_folder, tmp_path):
             assert values["edge_chroma_error"] < summary["test"]["gray baseline"]["edge_chroma_error"]
     for name in ("chroma-upsampling.md", "chroma-upsampling.json", "chroma-upsampling.png"):
         assert (tmp_path / name).is_file()
+
+
+def test_a_ridge_read_out_recovers_a_linear_relation_and_a_penalty_shrinks_it():
+    import numpy as np
+
+    from colorize_cnn.balance_probe import fit_ridge, r_squared, rms_error
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, 6)) * [1, 2, 3, 4, 5, 6] + 10
+    truth = features @ rng.normal(size=(6, 2)) + [3.0, -2.0]
+    fitted = fit_ridge(features, truth, alpha=1e-6)(features)
+    assert rms_error(fitted, truth) < 1e-4 and r_squared(fitted[:, 0], truth[:, 0]) > 0.9999
+    shrunk = fit_ridge(features, truth, alpha=1e6)(features)  # all penalty: the mean alone
+    np.testing.assert_allclose(shrunk, np.broadcast_to(truth.mean(axis=0), truth.shape), atol=0.1)
+
+
+@pytest.mark.slow
+def test_balance_probe_fits_on_images_the_model_never_saw(tiny_imagenet_zip, bsds_folder, tmp_path):
+    from colorize_cnn.balance_probe import probe_report
+    from colorize_cnn.models import build_model
+
+    model = tmp_path / "photo.keras"
+    build_model("unet_photo", base_filters=4).save(model)
+    rows = probe_report(str(model), tiny_imagenet_subset(tiny_imagenet_zip, tmp_path), tiny_imagenet_zip, bsds_folder,
+                        100, tmp_path, alphas=(1.0,), bsds_weight=2.0)
+    assert [row["read-out"] for row in rows][:2] == ["gray world (mean ab 0)", "the network's own mean (the decoder now)"]
+    assert list(rows[0])[1:] == ["Tiny ImageNet held out (1)", "BSDS500 val (3)", "BSDS500 train (2)"]  # 4 unseen, 3 fitted
+    assert rows[-1]["BSDS500 train (2)"] is None and rows[-1]["BSDS500 val (3)"] >= 0
+    assert (tmp_path / "balance-probe.md").is_file() and (tmp_path / "balance-probe.json").is_file()

@@ -266,14 +266,23 @@ def _decode_with_pillow(path):
         return np.asarray(ImageOps.exif_transpose(image).convert("RGB"), dtype=np.uint8)
 
 
-def decoded_training_sample(dataset, count, seed=0):
+def decoded_training_sample(dataset, count, seed=0, exclude=None):
     """``count`` training images of a data set, picked at random with ``seed``, as float32 RGB
     ``(count, S, S, 3)`` in [0, 1]: photo sets' images decoded with Pillow and cut to their centre
-    crop (no TensorFlow, so it also runs on other Keras backends)."""
+    crop (no TensorFlow, so it also runs on other Keras backends). ``exclude``: a photo set whose
+    training images (the same bytes) are never picked, e.g. the subset a model trained on, to
+    choose on images that it never saw."""
     if not isinstance(dataset, PhotoSet):
         chosen = balanced_subset(dataset.train.labels, min(count, len(dataset.train)), seed)
         return dataset.train.rgb[chosen]
-    chosen = np.sort(np.random.default_rng(seed).permutation(len(dataset.train_images))[:count])
+    candidates = np.arange(len(dataset.train_images))
+    if exclude is not None:
+        seen = set(exclude.train_images)
+        candidates = np.asarray([index for index in candidates if dataset.train_images[index] not in seen], dtype=int)
+        if not len(candidates):
+            raise DataSourceError(f"every training image of {dataset.source} is also in {exclude.source}: none is "
+                                  "held out; pass the full data set and the subset the model trained on.")
+    chosen = np.sort(candidates[np.random.default_rng(seed).permutation(len(candidates))[:count]])
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         images = list(pool.map(lambda i: _centre_crop(dataset.train_images[i], dataset.crop_size), chosen))
     return np.stack(images).astype(np.float32) / 255.0
