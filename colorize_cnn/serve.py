@@ -11,9 +11,9 @@ HTTP API (every error is JSON ``{"error": message}`` with a 4xx status, never a 
 POST     /api/photos?screen=PIXELS          the photo file as the body -> ``{"id", "width", "height",
                                             "preview_width", "preview_height", "was_colour", ...}``
 GET      /api/photos/ID/gray                the gray photo at preview size (PNG)
-POST     /api/photos/ID/preview             ``{"hints": [...], "vividness": v}`` -> the preview (PNG)
+POST     /api/photos/ID/preview             ``{"hints": [...], "vividness": v, "balance": b}`` -> the preview (PNG)
 POST     /api/photos/ID/suggest             ``{"x", "y", "hints", "k"}`` -> ``{"colours": [{"color", "probability"}]}``
-POST     /api/photos/ID/download            ``{"hints", "vividness", "format": "png"|"jpeg"}`` -> the full-size file
+POST     /api/photos/ID/download            ``{"hints", "vividness", "balance", "format": "png"|"jpeg"}`` -> the file
 =======  ===============================  ===============================================================
 
 Hints are those of ``colorize_cnn.hints`` (``{"x", "y", "color", "radius"?}`` in the photo's
@@ -164,19 +164,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise RequestError(404, f"nothing here: {url.path}")
         photo = self.server.photos.get(parts[2])
         request = self._json()
-        hints, vividness = request.get("hints", []), request.get("vividness")
+        hints, vividness, balance = request.get("hints", []), request.get("vividness"), request.get("balance")
         with photo.lock:
             session, image = photo.session(request.get("model") or self.server.default_model), photo.image
             if parts[3] == "preview":
                 started = time.perf_counter()
-                body = _png(_user_call(session.preview, hints, vividness))
+                body = _png(_user_call(session.preview, hints, vividness, balance))
                 return 200, "image/png", body, {"X-Seconds": f"{time.perf_counter() - started:.4f}"}
             if parts[3] == "suggest":
                 colours = _user_call(session.suggest_colours, request.get("x"), request.get("y"), request.get("k", 8),
                                      hints)
                 return 200, "application/json", json.dumps({"colours": colours}).encode(), {}
             if parts[3] == "download":
-                return self._download(session, image, hints, vividness, request.get("format", "png"))
+                return self._download(session, image, hints, vividness, balance, request.get("format", "png"))
         raise RequestError(404, f"nothing here: {url.path}")
 
     def _body(self, limit):
@@ -225,17 +225,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         facts = {"id": key, "width": width, "height": height, "preview_width": session.preview_shape[1],
                  "preview_height": session.preview_shape[0], "was_colour": image.was_colour,
                  "bit_depth": image.bit_depth, "model": self.server.default_model,
-                 "vividness": session.colorizer.vividness, "models": list(self.server.colorizers),
+                 "vividness": session.colorizer.vividness, "balance": session.colorizer.balance,
+                 "models": list(self.server.colorizers),
                  "takes_hints_models": [name for name, c in self.server.colorizers.items() if c.takes_hints]}
         return 200, "application/json", json.dumps(facts).encode(), {}
 
-    def _download(self, session, image, hints, vividness, file_format):
+    def _download(self, session, image, hints, vividness, balance, file_format):
         from colorize_cnn.images import Encoding, write_rgb
 
         suffix = {"png": ".png", "jpeg": ".jpg", "jpg": ".jpg"}.get(str(file_format).lower())
         if suffix is None:
             raise RequestError(400, f"format must be png or jpeg. Received: {file_format!r}")
-        rgb = _user_call(session.render, hints, vividness)
+        rgb = _user_call(session.render, hints, vividness, balance)
         path = Path(self.server.folder) / (secrets.token_hex(8) + suffix)
         try:
             write_rgb(rgb, path, encoding=Encoding(), alpha=image.alpha)

@@ -94,9 +94,12 @@ def test_a_photo_is_opened_previewed_suggested_and_downloaded_as_the_api_makes_i
         assert status == 200 and kind == f"image/{file_format}"
         if file_format == "png":  # the same pixels as colorize() and the command line
             np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(body))), colorize(gray, hints=hints))
-    status, _, _ = call(server, "POST", f"/api/photos/{facts['id']}/preview",
-                        json.dumps({"model": "unet_photo", "vividness": 0.5}))
-    assert status == 200
+    previews = [call(server, "POST", f"/api/photos/{facts['id']}/preview",
+                     json.dumps({"model": "unet_photo", "vividness": 0.5, "balance": balance})) for balance in (0, 1)]
+    assert [status for status, _, _ in previews] == [200, 200]
+    mean_ab = [np.abs(color.rgb_to_lab(np.asarray(Image.open(io.BytesIO(body)), np.float32) / 255)[..., 1:].mean(axis=(0, 1)))
+               for _, _, body in previews]
+    assert mean_ab[1].max() < min(1.5, mean_ab[0].max())  # at balance 1: no overall cast left
 
 
 def test_bad_requests_get_a_message_and_a_4xx_never_a_traceback(server):
@@ -113,6 +116,7 @@ def test_bad_requests_get_a_message_and_a_4xx_never_a_traceback(server):
         (("POST", preview, json.dumps({"hints": [{"x": 1, "y": 1, "color": "#fff"}], "model": "unet_photo"})), 400,
          "takes no hints"),
         (("POST", preview, json.dumps({"vividness": 3})), 400, "vividness"),
+        (("POST", preview, json.dumps({"balance": -1})), 400, "balance"),
         (("POST", preview, json.dumps({"model": "resnet"})), 400, "unknown model"),
         (("POST", f"/api/photos/{facts['id']}/download", json.dumps({"format": "gif"})), 400, "png or jpeg"),
         (("POST", "/api/photos?name=x.png", b"\x89PNG\r\n\x1a\n broken"), 415, "'x.png'"),

@@ -39,12 +39,12 @@ function post(path, body) {
     .then(check);
 }
 
-function vividness() {
-  return $("vividness").dataset.touched ? Number($("vividness").value) : null;  // null: the model's default
+function slider(name) {
+  return $(name).dataset.touched ? Number($(name).value) : null;  // null: the model's default
 }
 
 function request() {
-  return {hints: state.hints, vividness: vividness(), model: $("model").value};
+  return {hints: state.hints, vividness: slider("vividness"), balance: slider("balance"), model: $("model").value};
 }
 
 // --- opening a photo ---------------------------------------------------------------------------
@@ -66,7 +66,7 @@ async function openPhoto(file) {
     $("placeholder").hidden = true;
     fitView();
     fillModels();
-    if (!$("vividness").dataset.touched) showVividness(state.photo.vividness);
+    for (const name of ["vividness", "balance"]) if (!$(name).dataset.touched) showSlider(name, state.photo[name]);
     renderHints();
     await update(performance.now());
     say(`${file.name}: ${state.photo.width} x ${state.photo.height}` +
@@ -265,18 +265,20 @@ window.addEventListener("mouseup", () => {
 
 // --- controls ---------------------------------------------------------------------------------
 
-function showVividness(value) {
-  $("vividness").value = value;
-  $("vividness-value").textContent = Number(value).toFixed(2);
+function showSlider(name, value) {
+  $(name).value = value;
+  $(`${name}-value`).textContent = Number(value).toFixed(2);
 }
 
 $("photo-file").addEventListener("change", (event) => openPhoto(event.target.files[0]));
 $("show-gray").addEventListener("change", draw);
-$("vividness").addEventListener("input", (event) => {
-  event.target.dataset.touched = "yes";
-  showVividness(event.target.value);
-  update();
-});
+for (const name of ["vividness", "balance"]) {
+  $(name).addEventListener("input", (event) => {
+    event.target.dataset.touched = "yes";
+    showSlider(name, event.target.value);
+    update();
+  });
+}
 $("model").addEventListener("change", () => {
   if (state.hints.length && !state.photo.takes_hints_models.includes($("model").value)) {
     say("That model takes no hints: remove the hints to use it.", true);
