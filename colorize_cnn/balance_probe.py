@@ -19,9 +19,10 @@ from colorize_cnn import color
 BOTTLENECK_LAYER = "bottom_relu2"  # the U-Net's deepest features (models._unet_features)
 
 
-def photo_features(colorizer, photos):
+def photo_features(colorizer, photos, batch_size=256):
     """Per image: the network's global means (bottleneck, ab-bin distribution, regression ab) at
-    the working size, and the truth's mean ab and mean chroma. ``photos``: float RGB images.
+    the working size, and the truth's mean ab and mean chroma. ``photos``: float RGB images (a
+    stack of same-size images goes through the network in batches).
 
     Returns:
         (features ``(N, F)``, the regression head's mean ab ``(N, 2)``, true mean ab ``(N, 2)``,
@@ -31,19 +32,24 @@ def photo_features(colorizer, photos):
 
     model = colorizer.model
     probe = keras.Model(model.input, {"bottleneck": model.get_layer(BOTTLENECK_LAYER).output, **model.output})
+    same_size = isinstance(photos, np.ndarray)
+    step = batch_size if same_size else 1
     features, own, truth_ab, truth_chroma = [], [], [], []
-    for photo in photos:
-        gray = color.rgb_to_gray(photo)[..., 0]
-        shape = colorizer.working_shape(*gray.shape)
-        outputs = {name: np.asarray(value) for name, value in probe(colorizer.network_input(gray), training=False).items()}
+    for start in range(0, len(photos), step):
+        truths = photos[start:start + step]
+        grays = [color.rgb_to_gray(truth)[..., 0] for truth in truths]
+        shape = colorizer.working_shape(*grays[0].shape)
+        batch = np.concatenate([colorizer.network_input(gray) for gray in grays])
+        outputs = {name: np.asarray(value) for name, value in probe(batch, training=False).items()}
         rows, columns = -(-shape[0] // colorizer.stride), -(-shape[1] // colorizer.stride)
-        head_means = [outputs[name][0, :rows, :columns].mean(axis=(0, 1)) for name in ("ab_bins", "ab")]
-        features.append(np.concatenate([outputs["bottleneck"][0].mean(axis=(0, 1)), *head_means]))
+        head_means = [outputs[name][:, :rows, :columns].mean(axis=(1, 2)) for name in ("ab_bins", "ab")]
+        features.append(np.concatenate([outputs["bottleneck"].mean(axis=(1, 2)), *head_means], axis=1))
         own.append(head_means[1])
-        ab = color.rgb_to_lab(photo)[..., 1:]
-        truth_ab.append(ab.mean(axis=(0, 1)))
-        truth_chroma.append(np.linalg.norm(ab, axis=-1).mean())
-    return tuple(np.asarray(values, dtype=np.float64) for values in (features, own, truth_ab, truth_chroma))
+        ab = np.stack([color.rgb_to_lab(truth)[..., 1:] for truth in truths]) if same_size else \
+            color.rgb_to_lab(truths[0])[None, ..., 1:]
+        truth_ab.append(ab.mean(axis=(1, 2)))
+        truth_chroma.append(np.linalg.norm(ab, axis=-1).mean(axis=(1, 2)))
+    return tuple(np.concatenate(values).astype(np.float64) for values in (features, own, truth_ab, truth_chroma))
 
 
 def fit_ridge(features, targets, alpha, weights=None):

@@ -236,6 +236,12 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
               "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
               "harm: photos whose PSNR is more than 1 (3) dB below the gray baseline's on the same photo.\n\n")
     write_text(header + "\n".join(tables), out_dir / "photo-results.md")
+    write_text("Produced by experiments/photos.py: every setting of vividness and balance scored on the sets the "
+               "decoding is chosen on (each set only at the settings the sets before it accepted).\n\n"
+               + "\n".join(f"### {title}: chosen vividness {result['vividness']:g}, balance {result['balance']:g}\n\n"
+                           + decoding_choice_table(result["decoding_choice"])
+                           for title, result in summary["models"].items() if "sets" in result["decoding_choice"]),
+               out_dir / "photo-decoding.md")
     write_csv(per_image_rows, out_dir / "photo-results-per-image.csv")
     write_json(summary, out_dir / "photo-results.json")
     figures.frontier_plot(
@@ -256,6 +262,21 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
                + markdown_table(sweep), out_dir / "photos.md")
     print("\n".join(tables))
     return summary
+
+
+def decoding_choice_table(choice):
+    """A decoding choice (``evaluate.choose_decoding``'s dict) as Markdown: per set, a row per setting
+    it scored: PSNR against gray, colour, harm and cast."""
+    from colorize_cnn.compare import markdown_table
+
+    columns = {"psnr_vs_gray": "vs gray (dB)", "colourfulness_ratio": "CF / truth", "below_gray_3db": "> 3 dB below gray (%)",
+               "cast_a": "cast a*", "cast_b": "cast b*"}
+    parts = []
+    for name, results in choice["sets"].items():
+        rows = [{"vividness": key.split("/")[0], "balance": key.split("/")[1],
+                 **{label: score[field] for field, label in columns.items()}} for key, score in results["scores"].items()]
+        parts.append(f"{name}, gray {results['gray_psnr']:.2f} dB:\n\n" + markdown_table(rows))
+    return "\n".join(parts)
 
 
 def _balance_probe(colorizer, photo_sets, prior):
