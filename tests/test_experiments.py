@@ -119,16 +119,19 @@ def test_compare_without_trained_models_says_so(cifar_batches, tmp_path):
 
 
 @pytest.mark.slow
-def test_photo_experiment_trains_on_photos_and_resumes_a_finished_run(tiny_imagenet_zip, tmp_path):
+def test_photo_experiment_trains_on_photos_and_resumes_a_finished_run(tiny_imagenet_zip, bsds_folder, tmp_path):
     before = assets_snapshot()
     out, assets = tmp_path / "unet_photo", tmp_path / "assets"
-    args = ("--data", tiny_imagenet_zip, "--epochs", 2, "--batch-size", 4, "--assets", assets)
+    args = ("--data", tiny_imagenet_zip, "--epochs", 2, "--batch-size", 4, "--assets", assets,
+            "--choose-on", bsds_folder / "val")
     result = run_script(REPO / "experiments" / "unet_photo.py", *args, "--out", out, "--validation-images", 4)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((out / "metrics.json").read_text())
     assert report["dataset"] == "Tiny ImageNet (subset)" and report["train_images"] == 11
     assert report["output"] == "two_heads" and 0.0 <= report["decoding"]["vividness"] <= 1.0
-    assert json.loads((out / "model.json").read_text())["vividness"] == report["decoding"]["vividness"]
+    decoding = json.loads((out / "model.json").read_text())  # vividness and balance, chosen on the photos
+    assert (decoding["vividness"], decoding["balance"]) == (report["decoding"]["vividness"], report["decoding"]["balance"])
+    assert decoding["balance"] in (0.0, 0.25, 0.5, 0.625, 0.75, 1.0) and "val" in decoding["chosen_on"]
     # a second run of a finished training (say, killed while evaluating) trains nothing again
     again = run_script(REPO / "experiments" / "unet_photo.py", *args, "--out", out, "--validation-images", 4)
     assert again.returncode == 0, again.stderr[-3000:]
