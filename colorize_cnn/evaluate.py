@@ -16,7 +16,7 @@ BASELINE = "gray baseline"
 VIVIDNESS_CANDIDATES = (0.0, 0.25, 0.5, 0.75, 1.0)
 BALANCE_CANDIDATES = (0.0, 0.25, 0.5, 0.625, 0.75, 1.0)  # chosen with the vividness on validation photos
 CHOICE_IMAGES = 2000  # training images on which an in-memory data set's vividness is chosen
-MAX_HARMED_PERCENT = 5.0  # the default vividness may leave at most this % of images > 3 dB below gray
+MAX_HARMED_PERCENT = 5.0  # the default decoding may leave at most this % of images > 3 dB below gray
 
 
 def evaluate_predictions(predictions, dataset, prior=None):
@@ -182,10 +182,10 @@ def near_neutral(values):
     return {name: array[keep] for name, array in values.items()}
 
 
-def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES, balance=None):
-    """Per-photo metrics at each vividness (at ``balance``; ``None``: the model's default), photos
-    colorized at their own size: {v: {metric: (N,)}}."""
-    return {vividness: photo_metrics(colorize_photos(colorizer, truths, vividness, balance=balance), truths, prior)
+def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):
+    """Per-photo metrics at each vividness (at the colorizer's balance), photos colorized at their
+    own size: {v: {metric: (N,)}}."""
+    return {vividness: photo_metrics(colorize_photos(colorizer, truths, vividness), truths, prior)
             for vividness in candidates}
 
 

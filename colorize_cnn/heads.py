@@ -25,8 +25,8 @@ A second control, ``balance`` in [0, 1], moves each image's overall colour (its 
 share of the way to neutral gray ("gray world"), every pixel's colour otherwise unchanged: 0 keeps
 the network's own balance, 1 leaves no overall cast. The network's balance is its weakest guess (a
 photo's overall colour is ambiguous from gray, and the training set's warm mean shows through), so a
-partial pull towards neutral trades a little colour for far fewer ruined photos (README, "The warm
-cast").
+partial pull towards neutral trades a little colour for far fewer ruined photos (README, "What
+was tried against the cast").
 
 ``colorize_cnn.colorize`` (one image of any size) and ``colorize_cnn.evaluate`` (batches of test
 images) both go through ``predict_ab`` and ``color.recombine``, so the metrics measure what the
