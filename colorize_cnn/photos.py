@@ -128,21 +128,27 @@ def main(config, argv=None):
                         "them) join the sets the decoding is chosen on")
     parser.add_argument("--out", type=Path, default=README_ASSETS, help="default: %(default)s")
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
-    parser.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
-                        "vividness and balance beside its weights (colorize_cnn/weights/NAME.json): its new default")
+    choices = parser.add_mutually_exclusive_group()
+    choices.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
+                         "vividness and balance beside its weights (colorize_cnn/weights/NAME.json): its new default")
+    choices.add_argument("--reuse-choices", action="store_true", help="measure each model at the decoding recorded "
+                         "beside its weights where that records its choice (its scores on the sets it was chosen on), "
+                         "instead of choosing it again (the slow part)")
     args = parser.parse_args(argv)
     with report_errors() as status:
         photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit, args.bundle_choices,
-                     args.held_out_from)
+                     args.held_out_from, args.reuse_choices)
     return status.code
 
 
-def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_choices=False, held_out_from=None):
+def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_choices=False, held_out_from=None,
+                 reuse_choices=False):
     """Runs the photo evaluation; returns the summary dict it also writes to ``out_dir/photo-results.json``.
 
     ``bundle_choices``: write each bundled model's chosen decoding beside its weights.
     ``held_out_from``: a fuller copy of Tiny ImageNet; ``config.held_out_images`` of its training
-    images that ``tiny_imagenet`` lacks join the sets the decoding is chosen on."""
+    images that ``tiny_imagenet`` lacks join the sets the decoding is chosen on.
+    ``reuse_choices``: a model whose decoding file records its choice (``recorded_choice``) keeps it."""
     from colorize_cnn import color, evaluate, figures, heads, metrics
     from colorize_cnn.colorize import WEIGHTS_DIR, load_colorizer
     from colorize_cnn.compare import markdown_table, write_csv, write_text
@@ -178,6 +184,8 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
         colorizer = load_colorizer(model)
         if fixed:
             choice = {**fixed[0], "chosen_on": "not chosen: fixed in experiments/photos.py"}
+        elif reuse_choices and recorded_choice(colorizer.name):
+            choice = recorded_choice(colorizer.name)
         else:
             choice = evaluate.choose_decoding(colorizer.model, tiny, photos=choice_sets)
             if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
@@ -228,8 +236,10 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
         for title, result in summary["models"].items() for name, probe in result["balance_probe"].items()]
     tables.append("### How much is the overall colour balance? (validation photos)\n\nEach output's mean a* and b* "
                   "moved to the truth's, every other pixel's colour unchanged (an oracle):\n\n" + markdown_table(probe_rows))
+    chosen_on = (" and ".join(choice_sets) if not reuse_choices else
+                 "the sets each model's recorded choice names (photo-decoding.md; --reuse-choices)")
     header = ("Produced by experiments/photos.py. Vividness and balance chosen together per model on "
-              + " and ".join(choice_sets) + ": the most colourful setting whose mean PSNR is at least the gray "
+              + chosen_on + ": the most colourful setting whose mean PSNR is at least the gray "
               f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
               "gray, on each set (if none does, the best PSNR on the first); settings fixed in the script are marked "
               "in the model's name. Truth CF in the CF / truth CF column's denominator. "
@@ -239,6 +249,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     write_text("Produced by experiments/photos.py: every setting of vividness and balance scored on the sets the "
                "decoding is chosen on (each set only at the settings the sets before it accepted).\n\n"
                + "\n".join(f"### {title}: chosen vividness {result['vividness']:g}, balance {result['balance']:g}\n\n"
+                           f"Chosen on {result['decoding_choice']['chosen_on']}.\n\n"
                            + decoding_choice_table(result["decoding_choice"])
                            for title, result in summary["models"].items() if "sets" in result["decoding_choice"]),
                out_dir / "photo-decoding.md")
@@ -262,6 +273,20 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
                + markdown_table(sweep), out_dir / "photos.md")
     print("\n".join(tables))
     return summary
+
+
+def recorded_choice(model_path):
+    """The decoding choice recorded beside a saved model (``evaluate.choose_decoding``'s dict, as
+    ``evaluate.write_decoding`` wrote it), if that file records the scores it was chosen by; else None."""
+    import json
+
+    from colorize_cnn.files import decoding_path
+
+    path = decoding_path(model_path)
+    if not Path(model_path).suffix == ".keras" or not path.is_file():
+        return None
+    choice = json.loads(path.read_text())
+    return choice if "sets" in choice and {"vividness", "balance"} <= set(choice) else None
 
 
 def decoding_choice_table(choice):

@@ -15,7 +15,8 @@ the loss is the overall colour balance. Writes into README-assets/: photo-result
 photo-results-*.csv (and per photo), photo-results.json, photo-frontier.png (PSNR against
 colourfulness as vividness moves), photos.png (gray | each model | original on scikit-image's
 photos, four BSDS500 test photos and the three BSDS500 val photos with the least colour) and photos.md.
---bundle-choices also records each bundled model's chosen vividness and balance beside its weights.
+--bundle-choices also records each bundled model's chosen vividness and balance beside its weights;
+--reuse-choices measures each model at the choice recorded there instead of choosing again.
 
 Run:   python experiments/photos.py --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            --bsds500 ../shared/data/bsds500 --held-out-from PATH/tiny-imagenet-200.zip --bundle-choices

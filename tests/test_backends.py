@@ -45,12 +45,26 @@ print(json.dumps(losses))
 """
 
 
-def first_losses(folder, backend):
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
-    result = subprocess.run([sys.executable, "-c", FIRST_STEP, str(folder), json.dumps(MODEL_NAMES), json.dumps(SMALL)],
-                            capture_output=True, text=True, timeout=600, env=env, cwd=Path(__file__).parent.parent)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def first_losses(folder, backends):
+    """{backend: the first losses of every model}, one subprocess per backend, run side by side
+    (most of each is single-threaded tracing and compiling)."""
+    processes = {}
+    for backend in backends:
+        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
+        processes[backend] = subprocess.Popen(
+            [sys.executable, "-c", FIRST_STEP, str(folder), json.dumps(MODEL_NAMES), json.dumps(SMALL)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).parent.parent)
+    losses = {}
+    try:
+        for backend, process in processes.items():
+            stdout, stderr = process.communicate(timeout=600)
+            assert process.returncode == 0, stderr[-3000:]
+            losses[backend] = json.loads(stdout.strip().splitlines()[-1])
+    finally:
+        for process in processes.values():
+            process.kill()
+            process.wait()
+    return losses
 
 
 @pytest.mark.slow
@@ -63,7 +77,7 @@ def test_every_model_takes_the_same_first_step_on_tensorflow_and_jax(tmp_path):
         model = build_model(name, **SMALL.get(name, {}))
         model(np.zeros((1, 32, 32, model.input_shape[-1]), np.float32))
         model.save_weights(tmp_path / f"{name}.weights.h5")
-    tensorflow, jax = first_losses(tmp_path, "tensorflow"), first_losses(tmp_path, "jax")
+    tensorflow, jax = first_losses(tmp_path, ("tensorflow", "jax")).values()
     assert (tensorflow.pop("backend"), jax.pop("backend")) == ("tensorflow", "jax")
     assert set(tensorflow) == set(jax) == set(MODEL_NAMES)
     print("relative differences of the first loss, JAX against TensorFlow:", {  # pytest -s shows them

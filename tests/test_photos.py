@@ -1,3 +1,5 @@
+import shutil
+
 from PIL import Image
 
 import pytest
@@ -38,11 +40,19 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
 
     photo_model = tmp_path / "photo.keras"
     build_model("unet_photo", base_filters=4).save(photo_model)
+    recorded_model = tmp_path / "recorded.keras"  # a model whose choice is recorded beside it
+    shutil.copy(tiny_unet_file, recorded_model)
+    scores = {key: 0.0 for key in evaluate.SCORE_KEYS}
+    evaluate.write_decoding({"vividness": 0.75, "balance": 0.5, "chosen_on": "a recorded set",
+                             "sets": {"a recorded set": {"gray_psnr": 20.0, "truth_colourfulness": 30.0,
+                                                         "scores": {"0.75/0.5": scores}}}}, recorded_model)
     subset = tiny_imagenet_subset(tiny_imagenet_zip, tmp_path)
     config = PhotoReportConfig(models=(("photo", str(photo_model)), ("regression", str(tiny_unet_file)),
-                                       ("fixed", str(tiny_unet_file), {"vividness": 0.5, "balance": 0.25})),
+                                       ("fixed", str(tiny_unet_file), {"vividness": 0.5, "balance": 0.25}),
+                                       ("recorded", str(recorded_model))),
                                figure_photos=("chelsea",), figure_test_photos=("1001.jpg",), frontier_images=3)
-    summary = photo_report(config, subset, bsds_folder, tmp_path / "out", held_out_from=tiny_imagenet_zip)
+    summary = photo_report(config, subset, bsds_folder, tmp_path / "out", held_out_from=tiny_imagenet_zip,
+                           reuse_choices=True)
     for title in ("photo", "regression"):
         result = summary["models"][title]
         assert result["vividness"] in evaluate.VIVIDNESS_CANDIDATES and result["balance"] in evaluate.BALANCE_CANDIDATES
@@ -63,10 +73,12 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
         assert {"psnr", "ssim", "auc", "auc_rebalanced", "colourfulness_ratio", "delta_colourfulness"} <= set(
             result["bsds500_test"])
     assert (summary["models"]["fixed"]["vividness"], summary["models"]["fixed"]["balance"]) == (0.5, 0.25)
+    assert (summary["models"]["recorded"]["vividness"], summary["models"]["recorded"]["balance"]) == (0.75, 0.5)
+    assert "Chosen on a recorded set." in (tmp_path / "out" / "photo-decoding.md").read_text()
     table = (tmp_path / "out" / "photo-results.md").read_text()
     assert table.count("| gray baseline |") == 2 and "BSDS500 test, 4 whole photos" in table
     per_image = (tmp_path / "out" / "photo-results-per-image.csv").read_text().splitlines()
-    assert len(per_image) == 1 + 3 * 4  # header, 4 test photos x 3 models
+    assert len(per_image) == 1 + 4 * 4  # header, 4 test photos x 4 models
     for name in ("photo-frontier.png", "photos.png", "photos.md", "photo-results.json"):
         assert (tmp_path / "out" / name).is_file()
 
