@@ -90,13 +90,18 @@ def working_size_sweep(model, sizes=(32, 64, 128, 256), photos=PHOTOS):
 
 @dataclasses.dataclass(frozen=True)
 class PhotoReportConfig:
-    models: tuple  # ((title, model name or .keras path[, fixed decoding {"vividness", "balance"}]), ...), README order
+    # ((title, model name or .keras path[, options]), ...), README order. options: a fixed decoding
+    # {"vividness", "balance"}, and/or "trained_on": the choice sets (by the start of their names,
+    # e.g. "BSDS500 train") the model trained on, left out of its choice and its balance probe
+    models: tuple
     figure_photos: tuple = PHOTOS  # skimage.data photos in the figure
     figure_test_photos: tuple = ()  # BSDS500 test file names in the figure (fixed, chosen once)
     figure_neutral_photos: int = 2  # and this many BSDS500 val photos with the least true chroma (snow, stone)
     frontier_images: int = 1000  # class-balanced Tiny ImageNet val images for the frontier
     choice_splits: tuple = ("val", "train")  # BSDS500 splits the decoding is chosen on (none is trained on)
-    held_out_images: int = 1000  # Tiny ImageNet training images no model trained on, also chosen on (if given)
+    held_out_images: int = 1000  # Tiny ImageNet training images outside --tiny-imagenet, also chosen on (if given)
+    script: str = "experiments/photos.py"  # named in the files it writes
+    out: str = None  # the default --out (None: README-assets)
 
 
 SUMMARY_COLUMNS = {
@@ -126,7 +131,7 @@ def main(config, argv=None):
     parser.add_argument("--held-out-from", type=Path, metavar="PATH", help="the full tiny-imagenet-200.zip: "
                         "its training images that are not in --tiny-imagenet (so that no model here trained on "
                         "them) join the sets the decoding is chosen on")
-    parser.add_argument("--out", type=Path, default=README_ASSETS, help="default: %(default)s")
+    parser.add_argument("--out", type=Path, default=Path(config.out or README_ASSETS), help="default: %(default)s")
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
     choices = parser.add_mutually_exclusive_group()
     choices.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
@@ -165,7 +170,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
 
         held_out = decoded_training_sample(load_dataset("tiny_imagenet", held_out_from), limit or config.held_out_images,
                                            exclude=tiny)
-        choice_sets[f"Tiny ImageNet training images no model trained on ({len(held_out)})"] = held_out
+        choice_sets[f"Tiny ImageNet training images not in the subset ({len(held_out)})"] = held_out
     val_names, val_photos = named["val"]
     test_names, test_photos = evaluate.load_photos(Path(bsds500) / "test", limit)
     frontier_pick = balanced_subset(tiny.test.labels, min(config.frontier_images, len(tiny.test)))
@@ -179,15 +184,19 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     summary = {"tiny_imagenet": tiny.name, "prior": f"ab bins of 5,000 {tiny.name} training images",
                "gray baseline": baselines, "models": {}}
     colorizers, per_image_rows = {}, []
-    for title, model, *fixed in config.models:
+    for title, model, *options in config.models:
         started = time.perf_counter()
+        options = options[0] if options else {}
         colorizer = load_colorizer(model)
-        if fixed:
-            choice = {**fixed[0], "chosen_on": "not chosen: fixed in experiments/photos.py"}
+        unseen = {name: photos for name, photos in choice_sets.items()
+                  if not name.startswith(tuple(options.get("trained_on", ())))}
+        if "vividness" in options:
+            choice = {"vividness": options["vividness"], "balance": options.get("balance", 0.0),
+                      "chosen_on": "not chosen: fixed in the experiment script"}
         elif reuse_choices and recorded_choice(colorizer.name):
             choice = recorded_choice(colorizer.name)
         else:
-            choice = evaluate.choose_decoding(colorizer.model, tiny, photos=choice_sets)
+            choice = evaluate.choose_decoding(colorizer.model, tiny, photos=unseen)
             if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
                 evaluate.write_decoding(choice, colorizer.name)
         vividness, balance = choice["vividness"], choice["balance"]
@@ -208,7 +217,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
             "frontiers": fronts,
             "bsds500_test": evaluate.summarise(test_values), "tiny_imagenet_val": evaluate.summarise(tiny_values),
             "bsds500_test_near_neutral": evaluate.summarise(neutral) if len(neutral["psnr"]) else None,
-            "balance_probe": _balance_probe(colorizer, choice_sets, prior),
+            "balance_probe": _balance_probe(colorizer, unseen, prior),
         }
         print(f"  {title}: vividness {vividness}, balance {balance} ({choice['chosen_on']}); "
               f"{time.perf_counter() - started:.0f} s", flush=True)
@@ -236,9 +245,9 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
         for title, result in summary["models"].items() for name, probe in result["balance_probe"].items()]
     tables.append("### How much is the overall colour balance? (validation photos)\n\nEach output's mean a* and b* "
                   "moved to the truth's, every other pixel's colour unchanged (an oracle):\n\n" + markdown_table(probe_rows))
-    chosen_on = (" and ".join(choice_sets) if not reuse_choices else
+    chosen_on = (" and ".join(choice_sets) + " (less any a model trained on)" if not reuse_choices else
                  "the sets each model's recorded choice names (photo-decoding.md; --reuse-choices)")
-    header = ("Produced by experiments/photos.py. Vividness and balance chosen together per model on "
+    header = (f"Produced by {config.script}. Vividness and balance chosen together per model on "
               + chosen_on + ": the most colourful setting whose mean PSNR is at least the gray "
               f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
               "gray, on each set (if none does, the best PSNR on the first); settings fixed in the script are marked "
@@ -246,7 +255,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
               "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
               "harm: photos whose PSNR is more than 1 (3) dB below the gray baseline's on the same photo.\n\n")
     write_text(header + "\n".join(tables), out_dir / "photo-results.md")
-    write_text("Produced by experiments/photos.py: every setting of vividness and balance scored on the sets the "
+    write_text(f"Produced by {config.script}: every setting of vividness and balance scored on the sets the "
                "decoding is chosen on (each set only at the settings the sets before it accepted).\n\n"
                + "\n".join(f"### {title}: chosen vividness {result['vividness']:g}, balance {result['balance']:g}\n\n"
                            f"Chosen on {result['decoding_choice']['chosen_on']}.\n\n"
@@ -268,7 +277,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
               for index in np.argsort(chroma)[:config.figure_neutral_photos]]
     rows = photo_demo(colorizers, out_dir / "photos.png", config.figure_photos, extra)
     sweep = working_size_sweep(colorizers[config.models[0][0]], sizes=(32, 64, 128), photos=val_photos)
-    write_text("Produced by experiments/photos.py\n\n" + markdown_table(rows)
+    write_text(f"Produced by {config.script}\n\n" + markdown_table(rows)
                + f"\n{config.models[0][0]} at other working sizes (mean over BSDS500 val, {len(val_photos)} photos):\n\n"
                + markdown_table(sweep), out_dir / "photos.md")
     print("\n".join(tables))

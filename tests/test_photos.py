@@ -47,7 +47,8 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
                              "sets": {"a recorded set": {"gray_psnr": 20.0, "truth_colourfulness": 30.0,
                                                          "scores": {"0.75/0.5": scores}}}}, recorded_model)
     subset = tiny_imagenet_subset(tiny_imagenet_zip, tmp_path)
-    config = PhotoReportConfig(models=(("photo", str(photo_model)), ("regression", str(tiny_unet_file)),
+    config = PhotoReportConfig(models=(("photo", str(photo_model), {"trained_on": ("Tiny ImageNet",)}),
+                                       ("regression", str(tiny_unet_file)),
                                        ("fixed", str(tiny_unet_file), {"vividness": 0.5, "balance": 0.25}),
                                        ("recorded", str(recorded_model))),
                                figure_photos=("chelsea",), figure_test_photos=("1001.jpg",), frontier_images=3)
@@ -59,7 +60,7 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
         assert len(next(iter(result["frontiers"].values()))) == 5
         sets = result["decoding_choice"]["sets"]
         assert list(sets) == ["BSDS500 val (3 photos)", "BSDS500 train (2 photos)",
-                              "Tiny ImageNet training images no model trained on (4)"][:len(sets)]
+                              "Tiny ImageNet training images not in the subset (4)"][:len(sets)]
         first = sets["BSDS500 val (3 photos)"]["scores"]
         assert len(first) == len(evaluate.VIVIDNESS_CANDIDATES) * len(evaluate.BALANCE_CANDIDATES)
         chosen = f"{result['vividness']:g}/{result['balance']:g}"
@@ -73,6 +74,10 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
         assert {"psnr", "ssim", "auc", "auc_rebalanced", "colourfulness_ratio", "delta_colourfulness"} <= set(
             result["bsds500_test"])
     assert (summary["models"]["fixed"]["vividness"], summary["models"]["fixed"]["balance"]) == (0.5, 0.25)
+    # a set a model trained on is neither chosen on nor probed for it; the others still are
+    for title, sets in (("photo", 2), ("regression", 3)):
+        assert len(summary["models"][title]["balance_probe"]) == sets
+    assert not any(name.startswith("Tiny") for name in summary["models"]["photo"]["decoding_choice"]["sets"])
     assert (summary["models"]["recorded"]["vividness"], summary["models"]["recorded"]["balance"]) == (0.75, 0.5)
     assert "Chosen on a recorded set." in (tmp_path / "out" / "photo-decoding.md").read_text()
     table = (tmp_path / "out" / "photo-results.md").read_text()
