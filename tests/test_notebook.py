@@ -10,7 +10,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "notebooks" / "tour.ipynb"
-SHARED_CIFAR = REPO.parent / "shared" / "data" / "cifar10-jpeg"
 
 
 @pytest.mark.slow
@@ -18,8 +17,8 @@ def test_notebook_runs_top_to_bottom(cifar_batches, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
 
-    # the local CIFAR-10 copy where there is one (CI has it), else the tests' fake batches: never a download
-    monkeypatch.setenv("COLORIZE_CNN_DATA", str(SHARED_CIFAR if SHARED_CIFAR.is_dir() else cifar_batches))
+    # the tests' own small CIFAR-10 batches (120 images): never a download (make notebook uses the real data)
+    monkeypatch.setenv("COLORIZE_CNN_DATA", str(cifar_batches))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()  # a failing cell raises
