@@ -250,8 +250,8 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     header = (f"Produced by {config.script}. Vividness and balance chosen together per model on "
               + chosen_on + ": the most colourful setting whose mean PSNR is at least the gray "
               f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
-              "gray, on each set (if none does, the best PSNR on the first); settings fixed in the script are marked "
-              "in the model's name. Truth CF in the CF / truth CF column's denominator. "
+              "gray, on each set (if none does, the best PSNR on the first); a decoding fixed in the script is not "
+              "chosen (its \"chosen_on\" in photo-results.json says so). Truth CF in the CF / truth CF column's denominator. "
               "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
               "harm: photos whose PSNR is more than 1 (3) dB below the gray baseline's on the same photo.\n\n")
     write_text(header + "\n".join(tables), out_dir / "photo-results.md")
@@ -292,7 +292,7 @@ def recorded_choice(model_path):
     from colorize_cnn.files import decoding_path
 
     path = decoding_path(model_path)
-    if not Path(model_path).suffix == ".keras" or not path.is_file():
+    if Path(model_path).suffix != ".keras" or not path.is_file():
         return None
     choice = json.loads(path.read_text())
     return choice if "sets" in choice and {"vividness", "balance"} <= set(choice) else None
