@@ -193,8 +193,8 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
         if "vividness" in options:
             choice = {"vividness": options["vividness"], "balance": options.get("balance", 0.0),
                       "chosen_on": "not chosen: fixed in the experiment script"}
-        elif reuse_choices and recorded_choice(colorizer.name):
-            choice = recorded_choice(colorizer.name)
+        elif reuse_choices and (recorded := recorded_choice(colorizer.name)):
+            choice = recorded
         else:
             choice = evaluate.choose_decoding(colorizer.model, tiny, photos=unseen)
             if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
