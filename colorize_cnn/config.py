@@ -19,6 +19,9 @@ class TrainConfig:
     model_name: str
     model_kwargs: tuple = ()  # (("filters", 8),): a tuple so the config stays hashable and frozen
     epochs: int = 10
+    # None: an epoch is one pass over the training images; else this many batches (photo sets,
+    # streamed without end: e.g. a mix, whose small sets are drawn far more often than they hold)
+    steps_per_epoch: int = None
     batch_size: int = 32
     learning_rate: float = 1e-3
     seed: int = 0
@@ -44,8 +47,10 @@ class TrainConfig:
     precision: str = "float32"
 
     def __post_init__(self):
-        for field in ("epochs", "batch_size", "steps_per_execution"):
+        for field in ("epochs", "batch_size", "steps_per_execution", "steps_per_epoch"):
             value = getattr(self, field)
+            if field == "steps_per_epoch" and value is None:
+                continue
             if not isinstance(value, int) or value <= 0:
                 raise BadArgumentError(f"{field} must be a positive integer. Received: {field}={value!r}")
         if self.learning_rate <= 0:

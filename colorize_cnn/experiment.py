@@ -21,7 +21,8 @@ class ExperimentConfig:
     figure_prefix: str  # README-assets/<prefix>1.png ...
     title: str
     train: TrainConfig
-    dataset: str = "cifar10"  # a name in colorize_cnn.data.DATASETS
+    dataset: str = "cifar10"  # a name in colorize_cnn.data.DATASETS, or a tuple of photo sets' names: one mix
+    dataset_weights: tuple = ()  # a mix: how often each set is drawn (default: equally)
     figures: int = 3  # comparison figures, 4 fixed test images each
 
 
@@ -51,12 +52,18 @@ _CHOICES = {"learning_rate_schedule": LEARNING_RATE_SCHEDULES, "distribute": DIS
 def parse_args(config, argv):
     from colorize_cnn.data import DATASETS
 
+    names = config.dataset if isinstance(config.dataset, tuple) else (config.dataset,)
     parser = argparse.ArgumentParser(
-        description=f"{config.title}. Trains on {config.dataset} on the CPU, evaluates on held-out images against "
+        description=f"{config.title}. Trains on {' + '.join(names)} on the CPU, evaluates on held-out images against "
         "the gray baseline, and writes comparison figures, a learning curve and metrics.json.",
     )
-    parser.add_argument("--data", metavar="PATH", help=DATASETS[config.dataset].__doc__.split("\n")[0] + " "
-                        f"Local copy of the data set (default for CIFAR-10: ${DATA_ENV_VAR}, else download).")
+    parser.add_argument("--data", metavar="PATH", nargs=len(names) if len(names) > 1 else None, help=" ".join(
+        DATASETS[name].__doc__.split("\n")[0] for name in names) + (f" One path for each, in this order: {', '.join(names)}."
+        if len(names) > 1 else "") + f" Local copy of the data set (default for CIFAR-10: ${DATA_ENV_VAR}, else download).")
+    if len(names) > 1:
+        parser.add_argument("--dataset-weights", type=float, nargs=len(names), metavar="W",
+                            default=config.dataset_weights or None, help="how often a training image is drawn from "
+                            "each data set, in the order of --data (default: %(default)s; none: equally)")
     parser.add_argument("--limit", type=_positive_int, help="train and test on a class-balanced subset of this "
                         "many images per split (a quick run; figures never go to README-assets)")
     parser.add_argument("--out", type=Path, help=f"run folder for the model, history, metrics and figures "
@@ -94,7 +101,8 @@ def main(config, argv=None):
                  if field.name not in ("model_name", "model_kwargs")}
     out_dir = args.out or RUNS_DIR / (config.name + (f"-limit{args.limit}" if args.limit else ""))
     with report_errors() as status:
-        config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides))  # the one place
+        config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides),  # the one place
+                                     dataset_weights=tuple(getattr(args, "dataset_weights", None) or ()))
         if args.logical_cpus:
             from colorize_cnn.distribution import use_logical_cpus
 
@@ -123,7 +131,8 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     out_dir = check_writable_folder(out_dir or RUNS_DIR / config.name)  # before any work: a bad --out says so at once
     if assets_dir is not None and limit is None:
         check_writable_folder(assets_dir, "figures folder", "--assets")
-    dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed)
+    dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed,
+                           weights=config.dataset_weights or None)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     model, history = train(config.train, dataset, out_dir)
     from colorize_cnn import distribution

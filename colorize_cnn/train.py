@@ -178,6 +178,9 @@ def train(config, dataset, out_dir, verbose="auto"):
     Returns:
         (trained model, history dict of column -> list per epoch).
     """
+    if config.steps_per_epoch and not isinstance(dataset, PhotoSet):
+        raise UserError(f"steps_per_epoch is for photo data sets (streamed); {type(dataset).__name__} trains on "
+                        "whole passes over its images.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     backup_dir, history_path = out_dir / BACKUP_DIR, out_dir / HISTORY_FILE
@@ -202,19 +205,22 @@ def train(config, dataset, out_dir, verbose="auto"):
         for leftover in stale_temporaries([model_path]):  # a save cut short by a kill
             leftover.unlink(missing_ok=True)
     distribution.agree(True)  # every process waits until process 0 has tidied the run folder
+    steps_per_epoch = config.steps_per_epoch or -(-dataset.train_size // config.batch_size)
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
-                                          -(-dataset.train_size // config.batch_size), scope)
+                                          steps_per_epoch, scope)
     takes_hints = heads.takes_hints(model)
     batch_size, shard = distribution.shard(config.batch_size)
     shard = None if batch_size == config.batch_size else shard
+    endless = False  # a stream without end: model.fit counts steps_per_epoch
     if isinstance(dataset, PhotoSet):
+        endless = bool(dataset.mix or config.steps_per_epoch)
         rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
 
         def targets(rgb):
             return network_input(rgb, takes_hints, rng), heads.fit_targets(kind, rgb, stride)
 
-        training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets,
-                                 shuffle=True, seed=config.seed, shard=shard)
+        training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets, shuffle=True,
+                                 seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless)
     elif takes_hints:
         raise UserError(f"{config.model_name} learns from hints simulated on photos; train it on a photo data set "
                         f"(tiny_imagenet or photo_folder), not {type(dataset).__name__}.")
@@ -233,6 +239,7 @@ def train(config, dataset, out_dir, verbose="auto"):
         training,
         validation_data=validation,
         epochs=config.epochs,
+        steps_per_epoch=steps_per_epoch if endless else None,
         initial_epoch=checkpoints.restore(model),  # 0, or the epochs of the newest good backup
         shuffle=False,  # the dataset reshuffles itself every epoch
         verbose=verbose if writer else 0,

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_cnn.data import DataSourceError, PhotoSet, load_dataset, photo_batches, training_ab_prior
+from colorize_cnn.data import (DataSourceError, PhotoSet, decoded_training_sample, load_dataset, photo_batches,
+                               training_ab_prior)
 from tests.conftest import WNIDS, make_images
 
 
@@ -91,6 +92,30 @@ def test_photo_folder_without_colour_photos_is_refused(tmp_path):
         load_dataset("photo_folder", tmp_path)
     with pytest.raises(DataSourceError, match="does not exist"):
         load_dataset("photo_folder", tmp_path / "nowhere")
+
+
+def test_a_mix_draws_each_set_at_its_weight_and_holds_out_from_both(tmp_path):
+    for name, colour in (("red", (200, 30, 30)), ("blue", (30, 30, 200))):
+        (tmp_path / name).mkdir()
+        for index in range(30):
+            Image.fromarray(np.full((40 + index, 50, 3), colour, np.uint8)).save(tmp_path / name / f"{index}.png")
+    red, blue = load_dataset("photo_folder", tmp_path / "red"), load_dataset("photo_folder", tmp_path / "blue")
+    mix = load_dataset(("photo_folder", "photo_folder"), (tmp_path / "red", tmp_path / "blue"), weights=(3, 1))
+    assert mix.mix == ((red.train_size, 0.75), (blue.train_size, 0.25))
+    assert mix.train_images == red.train_images + blue.train_images
+    assert len(mix.test) == len(red.test) + len(blue.test) and set(mix.test.labels) == {0, 1}
+
+    def red_share(rgb):
+        return float(np.mean(rgb[..., 0].mean(axis=(1, 2)) > rgb[..., 2].mean(axis=(1, 2))))
+
+    batches = photo_batches(mix.train_images, 32, batch_size=50, shuffle=True, mix=mix.mix, seed=1)
+    crops = np.concatenate(list(batches.take(8).as_numpy_iterator()))  # without end: 400 of 51 photos
+    assert crops.shape == (400, 32, 32, 3) and 0.68 < red_share(crops) < 0.82
+    assert 0.68 < red_share(decoded_training_sample(mix, 400)) < 0.82  # what the ab prior is counted on
+    with pytest.raises(DataSourceError, match="one --data path for each"):
+        load_dataset(("photo_folder", "photo_folder"), (tmp_path / "red",))
+    with pytest.raises(DataSourceError, match="as many weights"):
+        load_dataset(("photo_folder", "photo_folder"), (tmp_path / "red", tmp_path / "blue"), weights=(1,))
 
 
 def _tiny_zip(path, train, val, annotations, wnids=WNIDS):

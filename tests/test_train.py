@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from colorize_cnn.data import load_cifar10
+from colorize_cnn.errors import UserError
 from colorize_cnn.files import MODEL_FILE
 from colorize_cnn.heads import predict_rgb
 from colorize_cnn.train import TrainConfig, in_memory_batches, read_history, train
@@ -33,10 +34,16 @@ def test_training_lowers_the_loss_and_reloads(tiny_cifar, tmp_path, name, kwargs
     assert predicted.shape == tiny_cifar.test.rgb.shape and 0 <= predicted.min() and predicted.max() <= 1
 
 
-@pytest.mark.parametrize("field, value", [("epochs", 0), ("batch_size", -1), ("epochs", 2.5)])
+@pytest.mark.parametrize("field, value", [("epochs", 0), ("batch_size", -1), ("epochs", 2.5), ("steps_per_epoch", 0)])
 def test_config_refuses_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         TrainConfig(model_name="flatten_dense", **{field: value})
+
+
+def test_steps_per_epoch_is_refused_for_in_memory_images(tiny_cifar, tmp_path):
+    with pytest.raises(UserError, match="steps_per_epoch is for photo data sets"):
+        train(TrainConfig(model_name="flatten_dense", steps_per_epoch=2), tiny_cifar, tmp_path)
+    assert not any(tmp_path.iterdir())  # refused before anything is written
 
 
 def test_interrupted_training_resumes(tiny_cifar, tmp_path):

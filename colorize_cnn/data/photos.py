@@ -40,6 +40,9 @@ class PhotoSet:
     test_photos: tuple = ()
     skipped_gray: int = 0
     class_names: tuple = ()
+    # several sets in one training stream (``mix_photo_sets``): ((image count, weight), ...), the
+    # consecutive parts of ``train_images`` and how often a training image is drawn from each
+    mix: tuple = ()
 
     @property
     def train_size(self):
@@ -258,6 +261,38 @@ def load_photo_folder(data_dir, limit=None, seed=0, crop_size=PHOTO_CROP_SIZE):
     )
 
 
+def mix_photo_sets(sets, weights=None):
+    """Photo sets joined in one training stream: each training image is drawn from set ``i`` with
+    probability ``weights[i]`` (normalised; default: equal), so a small set of whole photographs can
+    weigh as much as 100,000 small ones (``pipeline.photo_batches``). The held-out images of all
+    sets are evaluated together, their classes named per set."""
+    sets = list(sets)
+    if not all(isinstance(dataset, PhotoSet) for dataset in sets):
+        raise DataSourceError("only photo data sets (tiny_imagenet, photo_folder) mix in one training stream.")
+    weights = [1.0] * len(sets) if weights is None else [float(weight) for weight in weights]
+    if len(weights) != len(sets) or any(weight < 0 for weight in weights) or not sum(weights):
+        raise DataSourceError(f"a mix of {len(sets)} data sets needs as many weights, none negative, not all 0. "
+                              f"Received: {weights}")
+    if len({dataset.crop_size for dataset in sets}) != 1:
+        raise DataSourceError("the data sets of a mix must train at one crop size. Received: "
+                              + ", ".join(f"{dataset.name} {dataset.crop_size}" for dataset in sets))
+    offsets = np.cumsum([0] + [len(dataset.class_names) for dataset in sets])
+    total = sum(weights)
+    return PhotoSet(
+        name=" + ".join(f"{dataset.name} ({weight / total:.0%})" for dataset, weight in zip(sets, weights)),
+        source=" + ".join(dataset.source for dataset in sets),
+        train_images=tuple(image for dataset in sets for image in dataset.train_images),
+        crop_size=sets[0].crop_size,
+        test=Split(gray=np.concatenate([dataset.test.gray for dataset in sets]),
+                   rgb=np.concatenate([dataset.test.rgb for dataset in sets]),
+                   labels=np.concatenate([dataset.test.labels + offset for dataset, offset in zip(sets, offsets)])),
+        test_photos=tuple(photo for dataset in sets for photo in dataset.test_photos),
+        skipped_gray=sum(dataset.skipped_gray for dataset in sets),
+        class_names=tuple(name for dataset in sets for name in dataset.class_names),
+        mix=tuple((dataset.train_size, weight / total) for dataset, weight in zip(sets, weights)),
+    )
+
+
 def _decode_with_pillow(path):
     """Any image the package reads, as uint8 RGB (EXIF orientation applied)."""
     from PIL import Image, ImageOps
@@ -271,7 +306,8 @@ def decoded_training_sample(dataset, count, seed=0, exclude=None):
     ``(count, S, S, 3)`` in [0, 1]: photo sets' images decoded with Pillow and cut to their centre
     crop (no TensorFlow, so it also runs on other Keras backends). ``exclude``: a photo set whose
     training images (the same bytes) are never picked, e.g. the subset a model trained on, to
-    choose on images that it never saw."""
+    choose on images that it never saw. A mix is sampled at its weights (with repeats: a small set
+    may weigh more than it holds)."""
     if not isinstance(dataset, PhotoSet):
         chosen = balanced_subset(dataset.train.labels, min(count, len(dataset.train)), seed)
         return dataset.train.rgb[chosen]
@@ -282,7 +318,12 @@ def decoded_training_sample(dataset, count, seed=0, exclude=None):
         if not len(candidates):
             raise DataSourceError(f"every training image of {dataset.source} is also in {exclude.source}: none is "
                                   "held out; pass the full data set and the subset the model trained on.")
-    chosen = np.sort(candidates[np.random.default_rng(seed).permutation(len(candidates))[:count]])
+    rng = np.random.default_rng(seed)
+    if dataset.mix:
+        chance = np.concatenate([np.full(size, weight / size) for size, weight in dataset.mix])[candidates]
+        chosen = np.sort(rng.choice(candidates, count, p=chance / chance.sum()))
+    else:
+        chosen = np.sort(candidates[rng.permutation(len(candidates))[:count]])
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         images = list(pool.map(lambda i: _centre_crop(dataset.train_images[i], dataset.crop_size), chosen))
     return np.stack(images).astype(np.float32) / 255.0

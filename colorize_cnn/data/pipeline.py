@@ -5,7 +5,8 @@ import numpy as np
 from colorize_cnn.data.photos import _decode_with_pillow
 
 
-def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, seed=0, shard=None):
+def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, seed=0, shard=None, mix=None,
+                  repeat=False):
     """A ``tf.data.Dataset`` of training batches from encoded images (bytes) or image paths.
 
     Each image is decoded (bytes: by TensorFlow, JPEG, PNG, BMP, GIF; paths: by Pillow), scaled
@@ -13,15 +14,56 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, se
     ``crop_size`` square, flipped left-right at random (``_centre_crop`` is the deterministic crop,
     for evaluation). ``targets`` maps a float32 RGB batch ``(N, S, S, 3)`` in [0, 1] to ``(gray, targets)`` (numpy, run inside the pipeline); without
     it the batches are the RGB images. ``shard``: a slice (``distribution.shard``): every process
-    cuts each global batch of encoded images or paths the same way and decodes only its slice.
+    cuts each global batch the same way and keeps only its slice (of encoded images, before
+    decoding, without a mix). ``mix``: ((count, weight), ...), consecutive parts of ``images``
+    drawn at these weights (``tf.data.Dataset.sample_from_datasets``), without end. ``repeat``: the
+    images again and again (the caller counts the steps of an epoch).
     """
     import tensorflow as tf
 
     images = list(images)
-    from_files = bool(images) and isinstance(images[0], str)
+    if mix:
+        parts, start = [], 0
+        for count, _ in mix:
+            part = images[start:start + count]
+            parts.append(_crops(_encoded(part, shuffle, seed).repeat(), _are_paths(part), crop_size, seed))
+            start += count
+        dataset = tf.data.Dataset.sample_from_datasets(parts, [weight for _, weight in mix], seed=seed)
+        if shard is not None:  # the same draws in every process; each keeps its slice of a global batch
+            dataset = dataset.batch(batch_size, drop_remainder=True).map(lambda batch: batch[shard])
+        else:
+            dataset = dataset.batch(batch_size)
+    else:
+        dataset = _encoded(images, shuffle, seed)
+        if repeat:
+            dataset = dataset.repeat()
+        if shard is not None:  # before decoding: each process reads only its own files
+            dataset = dataset.batch(batch_size, drop_remainder=True).map(lambda batch: batch[shard]).unbatch()
+            batch_size = len(range(batch_size)[shard])
+        dataset = _crops(dataset, _are_paths(images), crop_size, seed).batch(batch_size, drop_remainder=shard is not None)
+    if targets is not None:
+        dataset = dataset.map(_numpy_targets(targets, crop_size))
+    options = tf.data.Options()
+    options.autotune.enabled = False  # its threads compete with training on 2 cores (see in_memory_batches)
+    return dataset.prefetch(2).with_options(options)
+
+
+def _encoded(images, shuffle, seed):
+    import tensorflow as tf
+
     dataset = tf.data.Dataset.from_tensor_slices(tf.constant(images))
     if shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return dataset
+
+
+def _are_paths(images):
+    return bool(images) and isinstance(images[0], str)
+
+
+def _crops(dataset, from_files, crop_size, seed):
+    """Encoded images (or paths: ``from_files``) -> random float32 RGB crops in [0, 1], flipped at random."""
+    import tensorflow as tf
 
     def decode(encoded):
         if from_files:  # Pillow reads every format the package takes (TIFF, WebP, 16-bit, CMYK, EXIF)
@@ -37,15 +79,7 @@ def photo_batches(images, crop_size, batch_size, targets=None, shuffle=False, se
         rgb = tf.image.random_flip_left_right(rgb, seed=seed)
         return tf.clip_by_value(rgb, 0.0, 1.0)
 
-    if shard is not None:  # before decoding: each process reads only its own files
-        dataset = dataset.batch(batch_size, drop_remainder=True).map(lambda batch: batch[shard]).unbatch()
-        batch_size = len(range(batch_size)[shard])
-    dataset = dataset.map(decode).batch(batch_size, drop_remainder=shard is not None)
-    if targets is not None:
-        dataset = dataset.map(_numpy_targets(targets, crop_size))
-    options = tf.data.Options()
-    options.autotune.enabled = False  # its threads compete with training on 2 cores (see in_memory_batches)
-    return dataset.prefetch(2).with_options(options)
+    return dataset.map(decode)
 
 
 def _numpy_targets(targets, crop_size):
