@@ -114,6 +114,8 @@ def test_a_mix_draws_each_set_at_its_weight_and_holds_out_from_both(tmp_path):
     assert 0.68 < red_share(decoded_training_sample(mix, 400)) < 0.82  # what the ab prior is counted on
     with pytest.raises(DataSourceError, match="one --data path for each"):
         load_dataset(("photo_folder", "photo_folder"), (tmp_path / "red",))
+    with pytest.raises(DataSourceError, match="one --data path for each"):
+        load_dataset(("photo_folder", "photo_folder"), tmp_path / "red")  # one folder does not serve two sets
     with pytest.raises(DataSourceError, match="as many weights"):
         load_dataset(("photo_folder", "photo_folder"), (tmp_path / "red", tmp_path / "blue"), weights=(1,))
 

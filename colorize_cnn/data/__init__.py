@@ -30,10 +30,10 @@ def load_dataset(name, data_dir=None, limit=None, seed=0, weights=None):
     """The data set registered as ``name`` (see ``DATASETS``), read from ``data_dir``; or, for a
     tuple of names and one of folders, those photo sets mixed at ``weights`` (``mix_photo_sets``)."""
     if isinstance(name, (tuple, list)):
-        folders = data_dir if isinstance(data_dir, (tuple, list)) else [data_dir] * len(name)
+        folders = data_dir if isinstance(data_dir, (tuple, list)) else ()
         if len(folders) != len(name):
             raise DataSourceError(f"a mix of {', '.join(name)} needs one --data path for each, in that order. "
-                                  f"Received: {len(folders)}")
+                                  f"Received: {data_dir!r}")
         return mix_photo_sets([load_dataset(part, folder, limit, seed) for part, folder in zip(name, folders)], weights)
     if name not in DATASETS:
         raise DataSourceError(f"unknown data set {name!r}. Known data sets: {', '.join(DATASETS)}.")
