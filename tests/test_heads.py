@@ -119,7 +119,7 @@ def test_colorizer_and_evaluation_give_the_same_pixels(name, vividness):
     batch = heads.predict_rgb(model, gray, vividness)
     colorizer = load_colorizer(model)
     one_by_one = np.stack([colorize(image, colorizer, working_size=32, vividness=vividness) for image in gray])
-    np.testing.assert_allclose(one_by_one, batch, atol=1e-5)  # oneDNN: batch of 3 against batches of 1
+    np.testing.assert_allclose(one_by_one, batch, atol=1e-4)  # oneDNN: batch of 3 against batches of 1 (1e-5 was seen flaking by 1.001e-5; a uint8 step is 4e-3)
 
 
 def test_own_rgb_is_the_original_models_own_output():
