@@ -32,17 +32,24 @@ benchmark: install
 photos: install
 	$(BIN)/python experiments/photos.py --tiny-imagenet $(TINY) --bsds500 $(BSDS) $(if $(FULL),--held-out-from $(FULL)) $(ARGS)
 
-# The bundled default (colorize_cnn/weights/unet_photo.keras, and unet_photo.json: its vividness
-# and balance) is the photo experiment's result; its decoding as bundled was chosen by
-# `make photos FULL=... ARGS=--bundle-choices`, which also holds it to Tiny ImageNet training
-# images the model never saw. TINY, BSDS and FULL (the full tiny-imagenet-200.zip) name local data.
+# The bundled default (colorize_cnn/weights/unet_photo_mix.keras, and unet_photo_mix.json: its
+# vividness and balance) is the photo model (unet_photo, the previous default) fine-tuned on the Tiny
+# ImageNet subset and BSDS500 train mixed 3:1. Both are trained and bundled here; their decodings as
+# bundled were then chosen by `make photos FULL=... ARGS=--bundle-choices`, which also holds them to
+# Tiny ImageNet training images they never saw. TINY, BSDS and FULL (the full tiny-imagenet-200.zip)
+# name local data.
 TINY ?= ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip
 BSDS ?= ../shared/data/bsds500
 FULL ?=
+MIX = runs/unet_photo_mix-tiny75
 default-model: install
 	$(BIN)/python experiments/unet_photo.py --data $(TINY) --choose-on $(BSDS)/val $(BSDS)/train $(ARGS)
 	cp runs/unet_photo/model.keras colorize_cnn/weights/unet_photo.keras
 	cp runs/unet_photo/model.json colorize_cnn/weights/unet_photo.json
+	$(BIN)/python experiments/unet_photo_mix.py --data $(TINY) $(BSDS)/train --dataset-weights 0.75 0.25 \
+		--out $(MIX) --assets $(MIX)/assets $(ARGS)
+	cp $(MIX)/model.keras colorize_cnn/weights/unet_photo_mix.keras
+	cp $(MIX)/model.json colorize_cnn/weights/unet_photo_mix.json
 
 # Re-runs notebooks/tour.ipynb top to bottom and saves it with its outputs (the committed copy
 # shows them on the repository page). DATA names a local CIFAR-10 copy (absolute, or relative to this

@@ -31,9 +31,10 @@ def build_parser():
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image file or folder of images")
     parser.add_argument("-o", "--output", type=Path, help="output file (one input file) or folder; default: "
                         "NAME-color.png beside each input file, FOLDER-color/ for a folder")
-    parser.add_argument("--model", default=None, help="'default' (bundled: unet_photo, trained on photos), a registry "
-                        "name with trained weights (bundled: unet_classification, unet_regression; else "
-                        "runs/NAME/model.keras), or a .keras file from the experiments")
+    parser.add_argument("--model", default=None, help="'default' (bundled: unet_photo_mix, trained on photos), a "
+                        "registry or bundled name with trained weights (bundled: unet_photo, the previous default; "
+                        "unet_hints; unet_classification, unet_regression; else runs/NAME/model.keras), or a .keras "
+                        "file from the experiments")
     parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees, "
                         f"1 to {MAX_WORKING_SIZE} (default: {WORKING_SIZE})")
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "

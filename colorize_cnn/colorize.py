@@ -18,9 +18,9 @@ from colorize_cnn.images import ImageError, check_size
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
-BUNDLED_DEFAULT = "unet_photo"  # what "default" means: the model that is best on photographs
+BUNDLED_DEFAULT = "unet_photo_mix"  # what "default" means: the model that is best on photographs
 DEFAULT_HINT_MODEL = "unet_hints"  # the model colorize uses when hints come with no model named
-AUTOMATIC_MODEL = "unet_photo"  # the photo model without hints (the web page offers it beside the hint model)
+AUTOMATIC_MODEL = BUNDLED_DEFAULT  # the photo model without hints (the web page offers it beside the hint model)
 
 
 class ModelLoadError(UserError, ValueError):
@@ -96,14 +96,20 @@ class Colorizer:
         return self.decode(self.outputs(self.network_input(gray, working_size), shape), shape, vividness, balance)
 
 
+def _bundled_names():
+    """Names of the models bundled with the package (``weights/NAME.keras``); some, like the default
+    ``unet_photo_mix`` (``experiments/unet_photo_mix.py``), are an experiment's name, not an architecture's."""
+    return sorted(path.stem for path in WEIGHTS_DIR.glob("*.keras"))
+
+
 def _known_names():
     from colorize_cnn.models import MODEL_NAMES
 
-    return [DEFAULT_MODEL, *MODEL_NAMES]
+    return [DEFAULT_MODEL, *MODEL_NAMES, *(name for name in _bundled_names() if name not in MODEL_NAMES)]
 
 
 def _model_path(name):
-    """The saved model for a registry name: bundled with the package, else the experiment's run."""
+    """The saved model for a registry or bundled name: bundled with the package, else the experiment's run."""
     from colorize_cnn.files import MODEL_FILE, RUNS_DIR
 
     bundled = WEIGHTS_DIR / f"{BUNDLED_DEFAULT if name == DEFAULT_MODEL else name}.keras"
@@ -119,10 +125,10 @@ def _model_path(name):
 
 
 def load_colorizer(model=None):
-    """A ``Colorizer`` (returned as it is), ``None``/"default" (the bundled photo model), a registry name (its trained
-    weights: bundled, else ``runs/<name>/model.keras`` from the experiment script), a ``.keras``
-    path, or a ``keras.Model``. A JSON file beside a ``.keras`` file (``files.decoding_path``) gives
-    the model's default vividness and balance."""
+    """A ``Colorizer`` (returned as it is), ``None``/"default" (the bundled photo model), a registry
+    or bundled name (its trained weights: bundled, else ``runs/<name>/model.keras`` from the
+    experiment script), a ``.keras`` path, or a ``keras.Model``. A JSON file beside a ``.keras``
+    file (``files.decoding_path``) gives the model's default vividness and balance."""
     import json
 
     import keras
@@ -138,7 +144,7 @@ def load_colorizer(model=None):
         path, name = None, model.name
     else:
         name = str(model or DEFAULT_MODEL)
-        if name == DEFAULT_MODEL or name in MODEL_NAMES:
+        if name in _known_names():
             path = _model_path(name)
         elif name.endswith(".keras") or Path(name).exists():
             path = Path(name)

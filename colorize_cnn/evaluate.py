@@ -145,13 +145,39 @@ def colorize_photos(colorizer, photos, vividness=None, working_size=None, balanc
     from colorize_cnn.colorize import colorize
     from colorize_cnn.config import WORKING_SIZE
 
-    if isinstance(photos, np.ndarray) and max(photos.shape[1:3]) <= (working_size or WORKING_SIZE) \
-            and not any(side % heads.padding_multiple(colorizer.model) for side in photos.shape[1:3]):
+    if _is_small_stack(colorizer, photos, working_size):
         return list(heads.predict_rgb(colorizer.model, color.rgb_to_gray(photos),
                                       colorizer.vividness if vividness is None else vividness,
                                       balance=colorizer.balance if balance is None else balance))
     return [colorize(color.rgb_to_gray(photo)[..., 0], colorizer, working_size or WORKING_SIZE, vividness,
                      balance=balance) for photo in photos]
+
+
+def _is_small_stack(colorizer, photos, working_size=None):
+    from colorize_cnn.config import WORKING_SIZE
+
+    return isinstance(photos, np.ndarray) and max(photos.shape[1:3]) <= (working_size or WORKING_SIZE) \
+        and not any(side % heads.padding_multiple(colorizer.model) for side in photos.shape[1:3])
+
+
+def decoding_grid(colorizer, photos, settings):
+    """``photo_metrics`` (not ``every``) of ``photos`` colorized as ``colorize_photos`` does at each
+    (vividness, balance) of ``settings``: a list of dicts, one per setting. Whole photos go through
+    one ``colorize.ColorizeSession`` each, so the network runs once per photo, not once per setting."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from colorize_cnn.colorize import ColorizeSession
+
+    if _is_small_stack(colorizer, photos):
+        return [photo_metrics(colorize_photos(colorizer, photos, v, balance=b), photos, every=False) for v, b in settings]
+    per_photo = []
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # numpy and skimage release the GIL
+        for truth in photos:
+            session = ColorizeSession(color.rgb_to_gray(truth)[..., 0], colorizer)
+            per_photo.append(list(pool.map(lambda setting: metrics.per_image_metrics(
+                session.render((), *setting)[None], truth[None], None, False), settings)))
+    return [{name: np.concatenate([values[index][name] for values in per_photo]) for name in per_photo[0][index]}
+            for index in range(len(settings))]
 
 
 def photo_metrics(predicted, truths, prior=None, every=True):
@@ -203,30 +229,23 @@ def choose_on_photo_sets(colorizer, photo_sets, vividness=VIVIDNESS_CANDIDATES, 
     """The most colourful decoding that ``acceptable`` holds for on every set of ``photo_sets``
     ({name: photos, as ``colorize_photos`` takes them}), among the settings vividness x balance;
     "most colourful" is the highest colourfulness ratio on the set where it is lowest. If no setting
-    is acceptable everywhere: the one with the best mean PSNR on the first set.
+    is acceptable everywhere: the one with the best mean over the sets of PSNR above gray, so that
+    every validation set has its say (not only the first), each weighed alike.
 
-    The sets are scored in turn, each only at the settings every earlier set accepted (the first
-    set at all of them), so a second set costs little.
+    Every set is scored at every setting (``decoding_grid``).
 
     Returns:
         ((vividness, balance), {set name: [{"vividness", "balance", **evaluate.summarise}, ...]})
     """
     settings = [(v, b) for b in balance for v in vividness]
-    fronts, accepted = {}, settings
-    for name, truths in photo_sets.items():
-        fronts[name] = [{"vividness": v, "balance": b, **summarise(photo_metrics(
-            colorize_photos(colorizer, truths, v, balance=b), truths, every=False))} for v, b in accepted]
-        accepted = [(p["vividness"], p["balance"]) for p in fronts[name] if acceptable(p)]
-        if not accepted:
-            break
-    if not accepted:
-        best = max(next(iter(fronts.values())), key=lambda point: point["psnr"])
-        return (best["vividness"], best["balance"]), fronts
-    ratio = {(p["vividness"], p["balance"]): [] for p in next(iter(fronts.values()))}
-    for points in fronts.values():
-        for p in points:
-            ratio[p["vividness"], p["balance"]].append(p["colourfulness_ratio"])
-    return max(accepted, key=lambda setting: min(ratio[setting])), fronts
+    fronts = {name: [{"vividness": v, "balance": b, **summarise(values)}
+                     for (v, b), values in zip(settings, decoding_grid(colorizer, truths, settings))]
+              for name, truths in photo_sets.items()}
+    points = {setting: [front[index] for front in fronts.values()] for index, setting in enumerate(settings)}
+    accepted = [setting for setting in settings if all(map(acceptable, points[setting]))]
+    if accepted:
+        return max(accepted, key=lambda setting: min(p["colourfulness_ratio"] for p in points[setting])), fronts
+    return max(settings, key=lambda setting: np.mean([p["psnr_vs_gray"] for p in points[setting]])), fronts
 
 
 def frontier(values):

@@ -154,6 +154,7 @@ FIGURE_HINTS = 10  # hints drawn on the photo figure
 def main(argv=None):
     import argparse
 
+    from colorize_cnn.colorize import AUTOMATIC_MODEL
     from colorize_cnn.errors import report_errors
 
     parser = argparse.ArgumentParser(description="Score the hint model with hints drawn from the truth (a fixed, "
@@ -163,7 +164,7 @@ def main(argv=None):
     parser.add_argument("--bsds500", type=Path, required=True, help="BSDS500 folder (test/ and groundTruth/test/)")
     parser.add_argument("--tiny-imagenet", type=Path, required=True, help="tiny-imagenet-200.zip or its folder")
     parser.add_argument("--model", default="unet_hints", help="the hint model (default: %(default)s)")
-    parser.add_argument("--automatic", default="unet_photo", help="the automatic model beside it (default: %(default)s)")
+    parser.add_argument("--automatic", default=AUTOMATIC_MODEL, help="the automatic model beside it (default: %(default)s)")
     parser.add_argument("--tiny-images", type=int, default=1000, help="class-balanced Tiny ImageNet val images "
                         "(default: %(default)s)")
     parser.add_argument("--limit", type=int, help="BSDS500 test photos (a quick run; default: all)")
@@ -176,12 +177,13 @@ def main(argv=None):
     return status.code
 
 
-def hint_report(bsds500, tiny_imagenet, out_dir, model="unet_hints", automatic="unet_photo", tiny_images=1000,
+def hint_report(bsds500, tiny_imagenet, out_dir, model="unet_hints", automatic=None, tiny_images=1000,
                 limit=None):
     """The hint evaluation; writes ``hints.json`` and ``hints.md`` to ``out_dir`` (and, for a full run,
-    the figures and tables to ``README-assets``) and returns the results."""
+    the figures and tables to ``README-assets``) and returns the results. ``automatic``: the model
+    without hints beside it (default: ``colorize.AUTOMATIC_MODEL``)."""
     from colorize_cnn import evaluate
-    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.colorize import AUTOMATIC_MODEL, load_colorizer
     from colorize_cnn.compare import markdown_table, write_text
     from colorize_cnn.data import balanced_subset, load_dataset, training_ab_prior
     from colorize_cnn.files import README_ASSETS, write_json
@@ -194,7 +196,8 @@ def hint_report(bsds500, tiny_imagenet, out_dir, model="unet_hints", automatic="
     sets = {f"BSDS500 test ({len(test_photos)} photos)": ("bsds500-test", test_names, test_photos),
             f"Tiny ImageNet val ({len(pick)} images)": ("tiny-imagenet-val", [f"val_{i}" for i in pick],
                                                         list(tiny.test.rgb[pick]))}
-    hinted, automatic = load_colorizer(model), load_colorizer(automatic)
+    automatic_name = automatic or AUTOMATIC_MODEL
+    hinted, automatic = load_colorizer(model), load_colorizer(automatic_name)
     results, rows = {"model": hinted.name, "automatic": automatic.name, "sets": {}}, []
     for key, (slug, names, truths) in sets.items():
         sequences = hint_sequences(names, truths, out_dir / "hint-files" / slug)
@@ -204,7 +207,7 @@ def hint_report(bsds500, tiny_imagenet, out_dir, model="unet_hints", automatic="
                     for count, values in values_by_hint_count(hinted, truths, sequences, prior).items()}
         results["sets"][key] = {"gray": gray, "automatic": auto, "hints": {str(c): s for c, s in by_count.items()}}
         rows.append(_row(key, "gray (a = b = 0)", gray, auto))
-        rows.append(_row(key, "automatic (unet_photo)", auto, auto))
+        rows.append(_row(key, f"automatic ({automatic_name})", auto, auto))
         rows += [_row(key, f"{count} hints", summary, auto) for count, summary in by_count.items()]
         print(f"{key}: gray {gray['psnr']:.2f}, automatic {auto['psnr']:.2f}, "
               + ", ".join(f"{c}: {s['psnr']:.2f}" for c, s in by_count.items()), flush=True)

@@ -41,7 +41,8 @@ def test_working_size_bounds_what_the_network_sees(unet):
     assert ab.shape == (19, 64, 2)
 
 
-@pytest.mark.parametrize("name, kind, stride", [(None, "two_heads", 2), ("unet_classification", "ab_bins", 1),
+@pytest.mark.parametrize("name, kind, stride", [(None, "two_heads", 2), ("unet_photo_mix", "two_heads", 2),
+                                                ("unet_photo", "two_heads", 2), ("unet_classification", "ab_bins", 1),
                                                 ("unet_regression", "ab", 1)])
 def test_bundled_models_colorize(name, kind, stride):
     from colorize_cnn.colorize import load_colorizer

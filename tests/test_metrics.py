@@ -113,3 +113,26 @@ def test_vividness_choice_refuses_settings_that_harm_too_many_photos():
               "b": [{"vividness": 0.0, "psnr": 23.0, "psnr_vs_gray": 0.2, "below_gray_3db": 0.0},
                     {"vividness": 0.5, "psnr": 22.5, "psnr_vs_gray": -0.3, "below_gray_3db": 1.0}]}
     assert evaluate.pick_vividness_on_sets(fronts) == 0.0  # 0.5 falls below gray on set b
+
+
+def test_decoding_choice_weighs_every_validation_set(monkeypatch):
+    from colorize_cnn import evaluate
+
+    def values(gains, colourfulness=10.0):  # per-photo values of one set at one setting
+        gains = np.asarray(gains, dtype=np.float64)
+        zeros = np.zeros_like(gains)
+        return {"psnr": 25.0 + gains, "gray_psnr": np.full_like(gains, 25.0), "colourfulness": colourfulness + zeros,
+                "truth_colourfulness": 20.0 + zeros, "mean_a": zeros, "mean_b": zeros, "truth_mean_a": zeros,
+                "truth_mean_b": zeros}
+
+    # settings in the grid's order: (0, 0), (1, 0), (0, 0.5), (1, 0.5). No setting is acceptable on both sets (each ruins > 5% of one set's photos): (0, 0) is best on
+    # set a by a hair and far worse on set b; (0, 0.5) has the best mean over the two sets
+    grid = {"a": [values([2.0] * 9 + [-4.0]), values([-1.0] * 10), values([1.9] * 9 + [-4.0]), values([-1.0] * 10)],
+            "b": [values([-0.5] * 8 + [-4.0] * 2), values([-1.0] * 10), values([0.5] * 9 + [-4.0]), values([-1.0] * 10)]}
+    monkeypatch.setattr(evaluate, "decoding_grid", lambda colorizer, photos, chosen: grid[photos])
+    choice, fronts = evaluate.choose_on_photo_sets(None, {"a": "a", "b": "b"}, vividness=(0.0, 1.0), balance=(0.0, 0.5))
+    assert choice == (0.0, 0.5) and [len(points) for points in fronts.values()] == [4, 4]
+    # where some settings are acceptable on every set, the most colourful of them wins
+    grid = {"a": [values([1.0] * 10, 5.0), values([1.0] * 10, 8.0), values([1.0] * 10, 12.0), values([5.0] * 9 + [-4.0])],
+            "b": [values([1.0] * 10, 6.0), values([1.0] * 10, 9.0), values([-0.5] * 10, 14.0), values([5.0] * 10)]}
+    assert evaluate.choose_on_photo_sets(None, {"a": "a", "b": "b"}, vividness=(0.0, 1.0), balance=(0.0, 0.5))[0] == (1.0, 0.0)

@@ -36,10 +36,10 @@ def test_wheel_holds_the_bundled_models_and_works_from_any_folder(tmp_path, tiny
     assert build.returncode == 0, build.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("colorize_cnn-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for model in ("unet_photo", "unet_hints", "unet_classification", "unet_regression"):
+    for model in ("unet_photo_mix", "unet_photo", "unet_hints", "unet_classification", "unet_regression"):
         assert f"colorize_cnn/weights/{model}.keras" in names
     assert {f"colorize_cnn/web/{name}" for name in ("index.html", "app.js", "style.css")} <= set(names)
-    assert "colorize_cnn/weights/unet_photo.json" in names
+    assert {"colorize_cnn/weights/unet_photo_mix.json", "colorize_cnn/weights/unet_photo.json"} <= set(names)
     assert not any(name.startswith(("tests/", "experiments/", "README-assets/")) for name in names)
     # install it apart from the source tree (dependencies come from this environment) and use it
     # from a folder that is not the repository
