@@ -47,7 +47,7 @@ default-model: install
 	cp runs/unet_photo/model.keras colorize_cnn/weights/unet_photo.keras
 	cp runs/unet_photo/model.json colorize_cnn/weights/unet_photo.json
 	$(BIN)/python experiments/unet_photo_mix.py --data $(TINY) $(BSDS)/train --dataset-weights 0.75 0.25 \
-		--out $(MIX) --assets $(MIX)/assets $(ARGS)
+		--out $(MIX) $(ARGS)
 	cp $(MIX)/model.keras colorize_cnn/weights/unet_photo_mix.keras
 	cp $(MIX)/model.json colorize_cnn/weights/unet_photo_mix.json
 

@@ -115,7 +115,7 @@ def test_compare_without_trained_models_says_so(cifar_batches, tmp_path):
                         "--out", tmp_path / "out", "--limit", 20, "--bundled")
     assert result.returncode == 0, result.stderr[-3000:]
     table = (tmp_path / "out" / "results.md").read_text()
-    assert table.count("(bundled weights)") == 3  # the two CIFAR-10 U-Nets and the photo model
+    assert table.count("(bundled weights)") == 4  # the two CIFAR-10 U-Nets and the two photo models
 
 
 @pytest.mark.slow
