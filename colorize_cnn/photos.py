@@ -251,8 +251,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
               + chosen_on + ": the most colourful setting whose mean PSNR is at least the gray "
               f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
               "gray, on each set (if none does, the best mean over the sets of PSNR above gray); a decoding fixed in the "
-              "script is not "
-              "chosen (its \"chosen_on\" in photo-results.json says so). Truth CF in the CF / truth CF column's denominator. "
+              "script is not chosen (its \"chosen_on\" in photo-results.json says so). Truth CF in the CF / truth CF column's denominator. "
               "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
               "harm: photos whose PSNR is more than 1 (3) dB below the gray baseline's on the same photo.\n\n")
     write_text(header + "\n".join(tables), out_dir / "photo-results.md")

@@ -22,7 +22,7 @@ photos, four BSDS500 test photos and the three BSDS500 val photos with the least
 Run:   python experiments/photos.py --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            --bsds500 ../shared/data/bsds500 --held-out-from PATH/tiny-imagenet-200.zip --bundle-choices
 Quick: add --limit 20 --out runs/photos-quick
-Time:  about an hour on a 2-core CPU for four models (each scored at 30 decodings on 2-3 sets).
+Time:  73 minutes on a 2-core CPU for four models (each scored at 30 decodings on 2-3 sets).
 """
 
 import sys
