@@ -20,8 +20,9 @@ install: $(VENV)/.installed
 experiment: install
 	$(BIN)/python experiments/conv_flatten_dense.py $(ARGS)
 
+# one worker a core (pytest-xdist), each test file in one worker: its module fixtures stay shared
 test: install
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 compare: install
 	$(BIN)/python experiments/compare.py $(ARGS)

@@ -314,8 +314,9 @@ def test_the_page_in_a_real_browser(server, tmp_path):
 
         # a broken file: a message in the page, and the server goes on
         driver.find_element(By.ID, "photo-file").send_keys(str(tmp_path / "broken.jpg"))
-        message = wait_for(lambda: "error" in driver.find_element(By.ID, "status").get_attribute("class")
-                           and driver.find_element(By.ID, "status").text, what="the error message")
+        message = wait_for(lambda: driver.execute_script(  # class and text read together
+            "const s = document.getElementById('status'); return s.classList.contains('error') && s.textContent"),
+            what="the error message")
         assert "broken.jpg" in message and "truncated or corrupt" in message
     finally:
         driver.quit()

@@ -15,6 +15,7 @@ const state = {
   pending: null,        // the next update to send once the one in flight is back
   inFlight: false,
   dragging: -1,
+  opening: 0,           // counts photo openings: a preview asked for before one does not overwrite its message
 };
 window.colorizeTimings = [];  // ms from each change to its preview on screen (read by the browser test)
 
@@ -51,6 +52,7 @@ function request() {
 
 async function openPhoto(file) {
   if (!file) return;
+  state.opening += 1;
   say(`Opening ${file.name}…`);
   const screen = Math.round(Math.min(window.screen.width * window.screen.height, 4e6) * (window.devicePixelRatio || 1));
   try {
@@ -93,13 +95,16 @@ async function update(startedAt = performance.now()) {
   if (!state.photo) return;
   if (state.inFlight) { state.pending = startedAt; return; }  // coalesce: only the latest matters
   state.inFlight = true;
+  const opening = state.opening;
   try {
     const response = await post(`/api/photos/${state.photo.id}/preview`, request());
     state.result = await createImageBitmap(await response.blob());
     draw();
     const elapsed = performance.now() - startedAt;
     window.colorizeTimings.push(elapsed);
-    say(`Updated in ${Math.round(elapsed)} ms (${state.hints.length} hint${state.hints.length === 1 ? "" : "s"}).`);
+    if (opening === state.opening) {  // else a photo being opened (or its error) has the status line
+      say(`Updated in ${Math.round(elapsed)} ms (${state.hints.length} hint${state.hints.length === 1 ? "" : "s"}).`);
+    }
   } catch (error) {
     if (error.status === 404) { state.photo = null; }
     say(error.message, true);
