@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install experiment test compare photos benchmark default-model notebook
+.PHONY: install experiment test compare photos benchmark default-model onnx notebook
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ default-model: install
 		--out $(MIX) $(ARGS)
 	cp $(MIX)/model.keras colorize_cnn/weights/unet_photo_mix.keras
 	cp $(MIX)/model.json colorize_cnn/weights/unet_photo_mix.json
+	$(BIN)/python -m colorize_cnn.export colorize_cnn/weights/unet_photo.keras colorize_cnn/weights/unet_photo_mix.keras
+
+# Every bundled .keras model as ONNX beside it (what colorizing runs on), each checked against its Keras
+# model before it is kept (colorize_cnn/export.py; tests/test_onnx.py checks the committed files again).
+onnx: install
+	$(BIN)/python -m colorize_cnn.export $(ARGS)
 
 # Re-runs notebooks/tour.ipynb top to bottom and saves it with its outputs (the committed copy
 # shows them on the repository page). DATA names a local CIFAR-10 copy (absolute, or relative to this

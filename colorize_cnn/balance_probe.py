@@ -111,7 +111,7 @@ def probe_report(model, trained_on, full, bsds500, images, out_dir, alphas, bsds
     from colorize_cnn.evaluate import load_photos
     from colorize_cnn.files import write_json
 
-    colorizer = load_colorizer(model)
+    colorizer = load_colorizer(model, runtime="keras")  # the probe reads its bottleneck
     held_out = decoded_training_sample(load_dataset("tiny_imagenet", full), images,
                                        exclude=load_dataset("tiny_imagenet", trained_on))
     fit_count = len(held_out) * 3 // 4

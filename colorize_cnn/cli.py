@@ -34,7 +34,11 @@ def build_parser():
     parser.add_argument("--model", default=None, help="'default' (bundled: unet_photo_mix, trained on photos), a "
                         "registry or bundled name with trained weights (bundled: unet_photo, the previous default; "
                         "unet_hints; unet_classification, unet_regression; else runs/NAME/model.keras), or a .keras "
-                        "file from the experiments")
+                        "file from the experiments, or a .onnx file from colorize_cnn.export")
+    parser.add_argument("--runtime", choices=("onnx", "keras"), default=None, help="what runs the network: onnx "
+                        "(ONNX Runtime; the default for the bundled models) or keras (their .keras files; needs "
+                        "pip install 'colorize-cnn[train]'); default: onnx for bundled models and .onnx files, keras "
+                        "for .keras files")
     parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees, "
                         f"1 to {MAX_WORKING_SIZE} (default: {WORKING_SIZE})")
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
@@ -246,7 +250,7 @@ def main(argv=None):
 
     try:
         with _quiet_tensorflow_start():
-            colorizer = load_colorizer(DEFAULT_HINT_MODEL if hints and args.model is None else args.model)
+            colorizer = load_colorizer(DEFAULT_HINT_MODEL if hints and args.model is None else args.model, args.runtime)
     except ModelLoadError as error:
         print(f"colorize-cnn: error: {error}", file=sys.stderr)
         return EXIT_FAILED

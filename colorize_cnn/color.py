@@ -17,7 +17,6 @@ of Zhang et al. 2016 over a, b in [-110, 110): 22 x 22 = 484 bins.
 import os
 
 import numpy as np
-from skimage import color as skcolor
 
 AB_RANGE = 110.0
 AB_BIN_SIZE = 10.0
@@ -27,8 +26,8 @@ ZHANG_TEMPERATURE = 0.38  # Zhang et al. 2016's annealed-mean temperature for de
 
 _CHUNK_PIXELS = 1 << 18  # pixels per band of rows: large enough that per-call costs vanish, small enough that memory stays flat
 _LAB_DELTA = np.float32(6 / 29)
-# The constants scikit-image uses (tests check they agree), written here so that colorizing does not
-# load skimage.color's conversions, which import SciPy (a quarter of a second at start-up):
+# The constants scikit-image uses (tests check that the conversions agree with its own), written here
+# so that colorizing needs neither scikit-image nor SciPy:
 _XYZ_WHITE = np.float32([0.95047, 1.0, 1.08883])  # CIE D65, 2-degree observer
 _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],  # linear sRGB -> XYZ (IEC 61966-2-1)
                           [0.212671, 0.715160, 0.072169],
@@ -41,8 +40,21 @@ def _as_float32(array):
 
 
 def rgb_to_lab(rgb):
-    """sRGB in [0, 1], ``(..., 3)`` -> CIELAB float32 ``(..., 3)`` (L in [0, 100])."""
-    return skcolor.rgb2lab(_as_float32(rgb)).astype(np.float32)
+    """sRGB in [0, 1], ``(..., 3)`` -> CIELAB float32 ``(..., 3)`` (L in [0, 100]; D65, 2-degree
+    observer: what ``skimage.color.rgb2lab`` gives)."""
+    f = _lab_f(_linear_rgb_to(_XYZ_FROM_RGB / _XYZ_WHITE[:, None], rgb))
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])],
+                    axis=-1).astype(np.float32)
+
+
+def _linear_rgb_to(matrix, rgb):
+    """``matrix`` (rows: outputs) applied to the linear light of sRGB ``(..., 3)``."""
+    return _srgb_decode(_as_float32(rgb)) @ matrix.T.astype(np.float32)
+
+
+def _lab_f(t):
+    """CIELAB's f(t) (CIE 15:2004): the cube root above (6/29)^3, linear below."""
+    return np.where(t > _LAB_DELTA**3, np.cbrt(t), t / (3 * _LAB_DELTA**2) + np.float32(4 / 29))
 
 
 def lab_to_rgb(lab, dtype=np.float32):
@@ -92,7 +104,7 @@ def rgb_to_gray(rgb):
 
     L depends on the luminance Y alone, so the gray value is Y sRGB-encoded.
     """
-    luminance = skcolor.rgb2xyz(_as_float32(rgb))[..., 1:2]
+    luminance = _linear_rgb_to(_XYZ_FROM_RGB[1:2], rgb)
     return _srgb_encode(luminance).astype(np.float32)
 
 
@@ -158,8 +170,7 @@ def gray_to_lightness(gray):
 
 def _lightness_from_luminance(luminance):
     """CIE L* of relative luminance Y in [0, 1] (CIE 15:2004)."""
-    f = np.where(luminance > _LAB_DELTA**3, np.cbrt(luminance), luminance / (3 * _LAB_DELTA**2) + 4 / 29)
-    return 116 * f - 16
+    return 116 * _lab_f(luminance) - 16
 
 
 _LIGHTNESS_FROM_UINT16 = _lightness_from_luminance(_srgb_decode(np.arange(65536) / 65535.0)).astype(np.float32)

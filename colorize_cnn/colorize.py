@@ -21,6 +21,7 @@ DEFAULT_MODEL = "default"
 BUNDLED_DEFAULT = "unet_photo_mix"  # what "default" means: the model that is best on photographs
 DEFAULT_HINT_MODEL = "unet_hints"  # the model colorize uses when hints come with no model named
 AUTOMATIC_MODEL = BUNDLED_DEFAULT  # the photo model without hints (the web page offers it beside the hint model)
+TRAIN_HINT = "pip install 'colorize-cnn[train]'"  # what a Keras model needs installed
 
 
 class ModelLoadError(UserError, ValueError):
@@ -33,26 +34,49 @@ class ModelOutputError(UserError, ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Colorizer:
-    """A loaded model with what decoding it needs; ``load_colorizer`` makes one."""
+    """A loaded network with what decoding it needs; ``load_colorizer`` makes one."""
 
-    model: object  # keras.Model: gray (N, H, W, 1) -> one of the output kinds of colorize_cnn.heads
+    network: object  # networks.OnnxNetwork or KerasNetwork: gray (N, H, W, 1) -> one output kind of colorize_cnn.heads
     name: str
-    kind: str
-    stride: int  # output stride: chroma comes at 1 / stride of the working size
-    padding_multiple: int  # input sides are padded to a multiple of this
     vividness: float = 0.0  # the model's defaults, chosen on validation images (files.decoding_path)
     balance: float = 0.0
 
     @property
+    def kind(self):
+        return self.network.kind
+
+    @property
+    def stride(self):
+        """Output stride: chroma comes at 1 / stride of the working size."""
+        return self.network.stride
+
+    @property
+    def padding_multiple(self):
+        """Input sides are padded to a multiple of this."""
+        return self.network.padding_multiple
+
+    @property
     def fixed_size(self):
-        height, width = self.model.input_shape[1:3]
-        return None if height is None or width is None else (height, width)
+        return self.network.fixed_size
+
+    @property
+    def runtime(self):
+        """``"onnx"`` or ``"keras"`` (``networks.RUNTIMES``)."""
+        return self.network.runtime
 
     @property
     def takes_hints(self):
-        from colorize_cnn import heads
+        from colorize_cnn.hints import HINT_CHANNELS
 
-        return heads.takes_hints(self.model)
+        return self.network.channels == 1 + HINT_CHANNELS
+
+    @property
+    def model(self):
+        """The ``keras.Model`` (for training and the evaluation reports); only on the Keras runtime."""
+        if self.network.model is None:
+            raise ModelLoadError(f"{self.name} runs on ONNX Runtime, which has no Keras model; load it with "
+                                 "load_colorizer(..., runtime='keras') (needs the train extra).")
+        return self.network.model
 
     def working_shape(self, height, width, working_size=WORKING_SIZE):
         """The size the network sees an ``height x width`` image at (before padding)."""
@@ -71,13 +95,14 @@ class Colorizer:
     def outputs(self, batch, working_shape, hint_planes=None):
         """Raw network outputs for ``network_input``'s batch; ``hint_planes`` ``(h, w, 3)`` at
         ``working_shape`` for a hint model (zero-padded like the gray)."""
-        from colorize_cnn import heads
         from colorize_cnn.hints import with_hint_planes
 
         if hint_planes is not None:
             pad = [(0, padded - side) for padded, side in zip(batch.shape[1:3], working_shape)] + [(0, 0)]
             batch = with_hint_planes(batch, np.pad(hint_planes, pad)[None])
-        return heads.network_outputs(self.model, batch)
+        elif self.takes_hints:
+            batch = with_hint_planes(batch)  # no hints: zero planes
+        return self.network(np.asarray(batch, np.float32))
 
     def decode(self, outputs, working_shape, vividness=None, balance=None):
         """Chroma ``(h, w, 2)`` from ``outputs`` at ``vividness`` and ``balance`` (``None``: the
@@ -97,83 +122,146 @@ class Colorizer:
 
 
 def _bundled_names():
-    """Names of the models bundled with the package (``weights/NAME.keras``); some, like the default
-    ``unet_photo_mix`` (``experiments/unet_photo_mix.py``), are an experiment's name, not an architecture's."""
-    return sorted(path.stem for path in WEIGHTS_DIR.glob("*.keras"))
+    """Names of the models bundled with the package (``weights/NAME.onnx`` and ``NAME.keras``); some,
+    like the default ``unet_photo_mix`` (``experiments/unet_photo_mix.py``), are an experiment's name,
+    not an architecture's."""
+    return sorted({path.stem for path in WEIGHTS_DIR.iterdir() if path.suffix in (".onnx", ".keras")})
+
+
+def _registry_names():
+    """The model registry's names (``colorize_cnn.models``): none without Keras (the train extra)."""
+    try:
+        from colorize_cnn.models import MODEL_NAMES
+    except ModuleNotFoundError as error:
+        if error.name not in ("keras", "tensorflow"):
+            raise
+        return ()
+    return MODEL_NAMES
 
 
 def _known_names():
-    from colorize_cnn.models import MODEL_NAMES
+    registry = _registry_names()
+    return [DEFAULT_MODEL, *registry, *(name for name in _bundled_names() if name not in registry)]
 
-    return [DEFAULT_MODEL, *MODEL_NAMES, *(name for name in _bundled_names() if name not in MODEL_NAMES)]
 
-
-def _model_path(name):
-    """The saved model for a registry or bundled name: bundled with the package, else the experiment's run."""
+def _model_path(name, runtime):
+    """The saved model for a registry or bundled name: bundled with the package (its ONNX export
+    unless ``runtime`` is Keras), else the experiment's run."""
     from colorize_cnn.files import MODEL_FILE, RUNS_DIR
+    from colorize_cnn.networks import KERAS, ONNX
 
-    bundled = WEIGHTS_DIR / f"{BUNDLED_DEFAULT if name == DEFAULT_MODEL else name}.keras"
-    candidates = [bundled] if name == DEFAULT_MODEL else [bundled, RUNS_DIR / name / MODEL_FILE]
+    bundled = WEIGHTS_DIR / (BUNDLED_DEFAULT if name == DEFAULT_MODEL else name)
+    candidates = [bundled.with_suffix(suffix) for suffix in {None: (".onnx", ".keras"), ONNX: (".onnx",),
+                                                             KERAS: (".keras",)}[runtime]]
+    if name != DEFAULT_MODEL and runtime != ONNX:
+        candidates.append(RUNS_DIR / name / MODEL_FILE)
     path = next((candidate for candidate in candidates if candidate.is_file()), None)
     if path is None and name == DEFAULT_MODEL:
-        raise ModelLoadError(f"the bundled model {bundled} is missing from this installation; reinstall "
-                             "colorize-cnn, or pass --model with a .keras file.")
+        raise ModelLoadError(f"the bundled model {candidates[0]} is missing from this installation; reinstall "
+                             "colorize-cnn, or pass --model with a .keras or .onnx file.")
     if path is None:
-        raise ModelLoadError(f"model {name!r} has no trained weights (looked in {', '.join(map(str, candidates))}). "
-                             f"Train it with: python experiments/{name}.py, or pass a .keras file.")
+        raise ModelLoadError(f"model {name!r} has no trained weights{' for ' + runtime if runtime else ''} (looked "
+                             f"in {', '.join(map(str, candidates))}). Train it with: python experiments/{name}.py, "
+                             "or pass a .keras file.")
     return path
 
 
-def load_colorizer(model=None):
+def load_colorizer(model=None, runtime=None):
     """A ``Colorizer`` (returned as it is), ``None``/"default" (the bundled photo model), a registry
     or bundled name (its trained weights: bundled, else ``runs/<name>/model.keras`` from the
-    experiment script), a ``.keras`` path, or a ``keras.Model``. A JSON file beside a ``.keras``
-    file (``files.decoding_path``) gives the model's default vividness and balance."""
+    experiment script), a ``.onnx`` or ``.keras`` path, or a ``keras.Model``. A JSON file beside the
+    model file (``files.decoding_path``) gives the model's default vividness and balance.
+
+    ``runtime``: ``None`` runs a bundled model on ONNX Runtime (no framework is imported) and a
+    ``.keras`` file on Keras; ``"keras"`` loads a bundled model's ``.keras`` file instead (for training
+    and the evaluation reports, which need the ``keras.Model``: ``Colorizer.model``); ``"onnx"`` only
+    accepts an ONNX file."""
     import json
 
-    import keras
-
-    from colorize_cnn import heads
     from colorize_cnn.files import decoding_path
-    from colorize_cnn.models import MODEL_NAMES  # registers the custom layers for loading
+    from colorize_cnn.networks import KERAS, ONNX, RUNTIMES
 
     if isinstance(model, Colorizer):
         return model
-    decoding = {}
-    if isinstance(model, keras.Model):
-        path, name = None, model.name
+    if runtime not in (None, *RUNTIMES):
+        raise BadArgumentError(f"runtime must be one of {', '.join(RUNTIMES)} (or None: ONNX where there is an "
+                               f"export). Received: runtime={runtime!r}")
+    if model is not None and not isinstance(model, (str, Path)):  # a keras.Model
+        return Colorizer(network=_keras_network(model, model.name), name=model.name)
+    name = str(model or DEFAULT_MODEL)
+    if name == DEFAULT_MODEL or name in _bundled_names():
+        path = _model_path(name, runtime)
+    elif not name.endswith((".keras", ".onnx")) and name in _registry_names():
+        path = _model_path(name, runtime)
+    elif name.endswith((".keras", ".onnx")) or Path(name).exists():
+        path = Path(name)
+        if path.is_dir():
+            raise ModelLoadError(f"{path} is a folder; --model takes a .keras file (e.g. runs/NAME/model.keras), "
+                                 f"a .onnx file or one of: {', '.join(_known_names())}.")
+        if not path.is_file():
+            raise ModelLoadError(f"model file {path} does not exist.")
     else:
-        name = str(model or DEFAULT_MODEL)
-        if name in _known_names():
-            path = _model_path(name)
-        elif name.endswith(".keras") or Path(name).exists():
-            path = Path(name)
-            if path.is_dir():
-                raise ModelLoadError(f"{path} is a folder; --model takes a .keras file (e.g. runs/NAME/model.keras) "
-                                     f"or one of: {', '.join(_known_names())}.")
-            if not path.is_file():
-                raise ModelLoadError(f"model file {path} does not exist.")
-        else:
-            raise ModelLoadError(f"unknown model {name!r}. Use a .keras file or one of: {', '.join(_known_names())}.")
-        import zipfile
+        known = _known_names()
+        extra = "" if _registry_names() else f" (the registry's models need the train extra: {TRAIN_HINT})"
+        raise ModelLoadError(f"unknown model {name!r}. Use a .keras or .onnx file or one of: {', '.join(known)}{extra}.")
+    if path.suffix == ".onnx":
+        if runtime == KERAS:
+            raise ModelLoadError(f"{path} is an ONNX file; runtime 'keras' takes a .keras file.")
+        network = _onnx_network(path)
+    elif runtime == ONNX:
+        raise ModelLoadError(f"{path} is a Keras file; export it for ONNX Runtime with: python -m colorize_cnn.export "
+                             f"{path}")
+    else:
+        network = _keras_network(_load_keras_model(path), path)
+    decoding = json.loads(decoding_path(path).read_text()) if decoding_path(path).is_file() else {}
+    return Colorizer(network=network, name=str(path), vividness=float(decoding.get("vividness", 0.0)),
+                     balance=float(decoding.get("balance", 0.0)))
 
-        if not zipfile.is_zipfile(path):
-            raise ModelLoadError(f"{path} is damaged or not a .keras file (a .keras file is a zip archive); "
-                                 "save the model again, or pass another one.")
-        try:
-            model = keras.saving.load_model(path, compile=False)
-        except Exception as error:
-            raise ModelLoadError(f"{path} is not a Keras model file this package can load ({type(error).__name__}: {error}).") from None
-        if decoding_path(path).is_file():
-            decoding = json.loads(decoding_path(path).read_text())
+
+
+def _onnx_network(path):
+    from colorize_cnn.networks import OnnxNetwork
+
     try:
-        model = heads.raw_model(model)
-        kind = heads.output_kind(model)
+        return OnnxNetwork(path)
+    except ModuleNotFoundError as error:
+        if error.name != "onnxruntime":
+            raise
+        raise ModelLoadError("ONNX Runtime is missing from this installation; reinstall colorize-cnn "
+                             "(pip install colorize-cnn).") from None
+    except Exception as error:  # onnxruntime raises its own exception types for damaged or foreign files
+        raise ModelLoadError(f"{path} is not an ONNX colorizer this package can run ({error}); export one with "
+                             "python -m colorize_cnn.export MODEL.keras, or pass another model.") from None
+
+
+def _load_keras_model(path):
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise ModelLoadError(f"{path} is damaged or not a .keras file (a .keras file is a zip archive); "
+                             "save the model again, or pass another one.")
+    try:
+        import keras
+
+        import colorize_cnn.models  # noqa: F401  (registers the custom layers for loading)
+    except ModuleNotFoundError as error:
+        if error.name not in ("keras", "tensorflow"):
+            raise
+        raise ModelLoadError(f"{path} is a Keras model, which needs the train extra: {TRAIN_HINT}") from None
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except Exception as error:
+        raise ModelLoadError(f"{path} is not a Keras model file this package can load ({type(error).__name__}: {error}).") from None
+
+
+def _keras_network(model, source):
+    from colorize_cnn import heads
+    from colorize_cnn.networks import KerasNetwork
+
+    try:
+        return KerasNetwork(model)
     except heads.NotAColorizerError as error:
-        raise ModelLoadError(f"{path or name}: {error}") from None
-    return Colorizer(model=model, name=name if path is None else str(path), kind=kind,
-                     stride=heads.output_stride(model), padding_multiple=heads.padding_multiple(model),
-                     vividness=float(decoding.get("vividness", 0.0)), balance=float(decoding.get("balance", 0.0)))
+        raise ModelLoadError(f"{source}: {error}") from None
 
 
 def _as_unit_float(gray):

@@ -169,7 +169,7 @@ def compare(config, data_dir, runs_dir, out_dir=None, limit=None, bundled=False)
     runs, predictions, titles = {}, {}, {}
     for name, title in available:
         started = time.perf_counter()
-        colorizer = load_colorizer(model_files[name])  # with its chosen vividness and balance
+        colorizer = load_colorizer(model_files[name], runtime="keras")  # with its chosen vividness and balance
         predictions[name] = predict_rgb(colorizer.model, dataset.test.gray, colorizer.vividness,
                                         own_rgb=colorizer.kind == RGB, balance=colorizer.balance)
         if name in bundled:

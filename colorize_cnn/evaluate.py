@@ -156,8 +156,9 @@ def colorize_photos(colorizer, photos, vividness=None, working_size=None, balanc
 def _is_small_stack(colorizer, photos, working_size=None):
     from colorize_cnn.config import WORKING_SIZE
 
-    return isinstance(photos, np.ndarray) and max(photos.shape[1:3]) <= (working_size or WORKING_SIZE) \
-        and not any(side % heads.padding_multiple(colorizer.model) for side in photos.shape[1:3])
+    return colorizer.runtime == "keras" and isinstance(photos, np.ndarray) \
+        and max(photos.shape[1:3]) <= (working_size or WORKING_SIZE) \
+        and not any(side % colorizer.padding_multiple for side in photos.shape[1:3])
 
 
 def decoding_grid(colorizer, photos, settings):

@@ -187,7 +187,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     for title, model, *options in config.models:
         started = time.perf_counter()
         options = options[0] if options else {}
-        colorizer = load_colorizer(model)
+        colorizer = load_colorizer(model, runtime="keras")  # choose_decoding and predict_rgb take its keras.Model
         unseen = {name: photos for name, photos in choice_sets.items()
                   if not name.startswith(tuple(options.get("trained_on", ())))}
         if "vividness" in options:

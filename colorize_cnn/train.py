@@ -314,7 +314,7 @@ def _compiled_model(config, ab_prior, steps_per_epoch, scope=None):
     if config.initial_model is not None:  # fine-tuning: start from a trained model's weights
         from colorize_cnn.colorize import load_colorizer
 
-        transfer_weights(load_colorizer(config.initial_model).model, model)
+        transfer_weights(load_colorizer(config.initial_model, runtime="keras").model, model)
     distributed = config.distribute != "none"
     with scope or distribution.scope(config.distribute):
         if distributed:  # the same starting weights on any devices (initialisers draw differently in a scope)

@@ -152,7 +152,7 @@ def test_fine_tuning_on_a_mix_of_photo_sets_starts_from_the_bundled_model(tiny_i
     report = json.loads((out / "metrics.json").read_text())
     assert report["dataset"] == "Tiny ImageNet (subset) (75%) + photo folder test (25%)"
     assert report["train_images"] == 11 + 3  # one of the four photos held out
-    assert report["test_images"] == 4 + 1 and report["parameters"] == load_colorizer("unet_photo").model.count_params()
+    assert report["test_images"] == 4 + 1 and report["parameters"] == load_colorizer("unet_photo", runtime="keras").model.count_params()
     decoding = json.loads((out / "model.json").read_text())
     assert "val" in decoding["chosen_on"] and decoding["balance"] in (0.0, 0.25, 0.5, 0.625, 0.75, 1.0)
     assert len((out / "history.csv").read_text().splitlines()) == 1 + 2
