@@ -1,4 +1,4 @@
-"""The notebook runs from top to bottom, and a plain (non-editable) install carries the bundled models."""
+"""The notebook runs from top to bottom, and the wheel alone (no extra) colorizes and serves."""
 
 import os
 import subprocess
@@ -6,6 +6,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +29,9 @@ def test_notebook_runs_top_to_bottom(cifar_batches, monkeypatch):
 
 
 @pytest.mark.slow
-def test_wheel_holds_the_bundled_models_and_works_from_any_folder(tmp_path, tiny_unet_file):
+def test_the_wheel_alone_colorizes_with_hints_and_serves_without_tensorflow(tmp_path, tiny_unet_file):
+    """The built wheel in a fresh virtual environment with no extra (its dependencies from the package
+    index): the bundled models on ONNX Runtime, used from a folder that is not the repository."""
     from PIL import Image
 
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
@@ -37,40 +40,55 @@ def test_wheel_holds_the_bundled_models_and_works_from_any_folder(tmp_path, tiny
     (wheel,) = (tmp_path / "dist").glob("colorize_cnn-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for model in ("unet_photo_mix", "unet_photo", "unet_hints", "unet_classification", "unet_regression"):
-        assert f"colorize_cnn/weights/{model}.keras" in names
+        assert {f"colorize_cnn/weights/{model}.onnx", f"colorize_cnn/weights/{model}.keras"} <= set(names)
     assert {f"colorize_cnn/web/{name}" for name in ("index.html", "app.js", "style.css")} <= set(names)
     assert {"colorize_cnn/weights/unet_photo_mix.json", "colorize_cnn/weights/unet_photo.json"} <= set(names)
     assert not any(name.startswith(("tests/", "experiments/", "README-assets/")) for name in names)
-    # install it apart from the source tree (dependencies come from this environment) and use it
-    # from a folder that is not the repository
-    site = tmp_path / "site"
-    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
-                              str(wheel)], capture_output=True, text=True, timeout=600)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+                             capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-3000:]
+    python, command = str(venv / "bin" / "python"), str(venv / "bin" / "colorize-cnn")
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    frameworks = subprocess.run([python, "-c", "import importlib.util as u; print([n for n in ('tensorflow', 'keras', "
+                                 "'matplotlib', 'skimage') if u.find_spec(n)])"], capture_output=True, text=True, env=env)
+    assert frameworks.stdout.strip() == "[]", frameworks.stdout + frameworks.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     Image.new("L", (90, 60), 128).save(elsewhere / "photo.png")
-    env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    where = subprocess.run([sys.executable, "-c", "import colorize_cnn, colorize_cnn.models; print(colorize_cnn.__file__)"],
-                           capture_output=True, text=True, cwd=elsewhere, env=env, timeout=300)
-    assert where.stdout.strip().startswith(str(site)), where.stdout + where.stderr
-    run = subprocess.run([sys.executable, "-m", "colorize_cnn", "photo.png", "-o", "photo-color.jpg", "--hint", "5,5,#ff0000"],
+    (elsewhere / "hints.json").write_text('[{"x": 60, "y": 30, "color": "#2050ff", "radius": 6}]')
+    run = subprocess.run([command, "photo.png", "-o", "photo-color.jpg", "--hint", "5,5,#ff0000", "--hints", "hints.json"],
                          capture_output=True, text=True, cwd=elsewhere, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert Image.open(elsewhere / "photo-color.jpg").size == (90, 60)
-    # the web page is served from the installed package
+    coloured = np.asarray(Image.open(elsewhere / "photo-color.jpg").convert("RGB"), dtype=int)
+    assert coloured.shape == (60, 90, 3) and coloured[30, 60, 2] > coloured[30, 60, 0] + 20  # the blue hint holds
+    own = subprocess.run([command, "photo.png", "--model", str(tiny_unet_file)], capture_output=True, text=True,
+                         cwd=elsewhere, env=env, timeout=300)
+    assert own.returncode == 1 and own.stderr.strip().splitlines() == [
+        f"colorize-cnn: error: {tiny_unet_file} is a Keras model, which needs the train extra: "
+        "pip install 'colorize-cnn[train]'"]
+    # the web page and its API are served from the installed package
+    import json
     import urllib.request
 
-    server = subprocess.Popen([sys.executable, "-m", "colorize_cnn", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, cwd=elsewhere, env=env, start_new_session=True)
+    server = subprocess.Popen([command, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, cwd=elsewhere, env=env, start_new_session=True)
     try:
         url = server.stdout.readline().split()[2]  # "colorize-cnn serve: http://127.0.0.1:PORT/ (...)"
         for page in ("", "app.js", "style.css"):
             with urllib.request.urlopen(url + page, timeout=30) as response:
                 assert response.status == 200 and response.read()
+        request = urllib.request.Request(url + "api/photos?name=photo.png&screen=5000",
+                                         data=(elsewhere / "photo.png").read_bytes(), method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            opened = json.loads(response.read())
+        request = urllib.request.Request(url + f"api/photos/{opened['id']}/preview", method="POST",
+                                         data=json.dumps({"hints": [{"x": 5, "y": 5, "color": "#ff0000"}]}).encode())
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200 and response.headers["Content-Type"] == "image/png"
     finally:
         os.killpg(server.pid, 9)
         server.wait(timeout=30)
-    version = subprocess.run([sys.executable, "-m", "colorize_cnn", "--version"], capture_output=True, text=True,
-                             cwd=elsewhere, env=env, timeout=300)
+    version = subprocess.run([command, "--version"], capture_output=True, text=True, cwd=elsewhere, env=env, timeout=300)
     assert version.stdout.strip() == "colorize-cnn 0.2.0"
