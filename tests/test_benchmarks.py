@@ -28,14 +28,16 @@ def test_train_throughput_prints_its_table():
 
 
 @pytest.mark.slow
-def test_colorize_sizes_prints_its_table(tiny_unet_file):
+def test_colorize_sizes_prints_its_table():
     result = run(REPO / "benchmarks" / "colorize_sizes.py", "--sizes", "0.01", "0.04", "--repeats", "1",
-                 "--model", tiny_unet_file, "--folder-images", "2", "--cli-megapixels", "0.05")
+                 "--folder-images", "2", "--cli-megapixels", "0.05")
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert "recombine" in lines[1] and len(lines) == 7
-    assert [len(row.split()) for row in lines[2:4]] == [14, 14]
-    assert "images/s" in lines[4] and "PNG zlib level" in lines[5] and "s wall" in lines[6]
+    assert "recombine" in lines[1] and len(lines) == 10
+    assert [row.split()[2] for row in lines[2:6]] == ["onnx", "keras"] * 2  # a row per size and runtime
+    assert [len(row.split()) for row in lines[2:6]] == [16] * 4
+    assert "images/s" in lines[6] and "PNG zlib level" in lines[7]
+    assert ["--runtime onnx" in lines[8], "--runtime keras" in lines[9]] == [True, True] and "s wall" in lines[9]
 
 
 @pytest.mark.slow
