@@ -220,15 +220,17 @@ def rebalancing_weights(prior, mix=0.5):
 
 
 def resize_plane(plane, height, width):
-    """Resizes a float ``(h, w)`` plane to ``(height, width)``: box filter down, bilinear up (Pillow)."""
+    """Resizes an ``(h, w)`` plane to float32 ``(height, width)``: box filter down, bilinear up
+    (Pillow). A uint8 or uint16 plane keeps its values' scale, and is made float inside Pillow."""
     from PIL import Image
 
-    plane = _as_float32(plane)
+    plane = np.asarray(plane)
     if plane.shape == (height, width):
-        return plane
-    shrinking = height * width < plane.size
-    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
-    return np.asarray(Image.fromarray(plane, mode="F").resize((width, height), method), dtype=np.float32)
+        return _as_float32(plane)
+    image = Image.fromarray(plane).convert("F") if plane.dtype in (np.uint8, np.uint16) \
+        else Image.fromarray(_as_float32(plane), mode="F")
+    method = Image.Resampling.BOX if height * width < plane.size else Image.Resampling.BILINEAR
+    return np.asarray(image.resize((width, height), method), dtype=np.float32)
 
 
 UPSAMPLING_METHODS = ("joint_bilateral", "bilinear", "bicubic", "guided")

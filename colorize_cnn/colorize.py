@@ -86,9 +86,12 @@ class Colorizer:
         return max(1, round(height * scale)), max(1, round(width * scale))
 
     def network_input(self, gray, working_size=WORKING_SIZE):
-        """A float gray ``(H, W)`` in [0, 1] -> the network's gray batch ``(1, h', w', 1)`` at the
-        working size, edge-padded to the model's padding multiple."""
+        """A gray ``(H, W)`` (uint8, uint16, or float in [0, 1]) -> the network's float gray batch
+        ``(1, h', w', 1)`` in [0, 1] at the working size, edge-padded to the model's padding multiple.
+        Resized first, scaled after (the resize is linear): the full-size plane is never made float."""
+        scale = _full_scale(gray)
         small = color.resize_plane(gray, *self.working_shape(*gray.shape, working_size))
+        small = small / np.float32(scale) if scale != 1.0 else small
         pad = [(0, -side % self.padding_multiple) for side in small.shape]
         return np.pad(small, pad, mode="edge")[None, ..., None]
 
@@ -264,15 +267,16 @@ def _keras_network(model, source):
         raise ModelLoadError(f"{source}: {error}") from None
 
 
-def _as_unit_float(gray):
+def _full_scale(gray):
+    """The value of white in ``gray``'s dtype (255, 65535, or 1.0 for float in [0, 1], checked)."""
     if gray.dtype == np.uint8:
-        return gray.astype(np.float32) / 255.0
+        return 255.0
     if gray.dtype == np.uint16:
-        return gray.astype(np.float32) / 65535.0
+        return 65535.0
     if np.issubdtype(gray.dtype, np.floating):
         if not np.isfinite(gray).all() or gray.min() < 0.0 or gray.max() > 1.0:
             raise ImageError("a float gray image must hold finite values in [0, 1].")
-        return gray.astype(np.float32)
+        return 1.0
     raise ImageError(f"gray image dtype must be uint8, uint16 or float in [0, 1]. Received: dtype={gray.dtype}")
 
 
@@ -351,7 +355,7 @@ class ColorizeSession:
         self.shape = gray_image.shape
         self.dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
         self.working_shape = self.colorizer.working_shape(*self.shape, working_size)
-        self._batch = self.colorizer.network_input(_as_unit_float(gray_image), working_size)
+        self._batch = self.colorizer.network_input(gray_image, working_size)
         self.lightness = color.gray_to_lightness(gray_image)
         scale = min(1.0, (preview_pixels / gray_image.size) ** 0.5)
         self.preview_shape = tuple(max(1, round(side * scale)) for side in self.shape)
