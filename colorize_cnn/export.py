@@ -5,6 +5,9 @@ writes ``MODEL.onnx`` beside each ``.keras`` file: any batch, height and width, 
 what ``colorize`` needs to decode it (output kind, stride, padding multiple) and the SHA-256 of the
 ``.keras`` file it came from. Each export is checked against its Keras model before it is kept:
 outputs at most ``TOLERANCE`` apart on gray photos and hints (``compare``), else nothing is written.
+``--compare-on FOLDER`` exports nothing: it colours each photo of a folder with each model on both
+runtimes (hint models: with three hints from the photo's own colours) and prints how far apart
+their 8-bit pixels are (``pixel_agreement``).
 
 Why a layer of our own: since Keras 3.14, ``UpSampling2D(interpolation="bilinear")`` checks its
 output size in Python (``ops.image.resize``), which fails on a symbolic height and width, so neither
@@ -131,14 +134,51 @@ def export_onnx(keras_path, onnx_path=None):
     return difference
 
 
+def pixel_agreement(keras_path, photos, seed=0):
+    """``colorize`` of each gray photo (float RGB ``(H, W, 3)``) on the ONNX export beside
+    ``keras_path`` and on Keras: ``(largest difference in 8-bit levels, share of values that differ)``."""
+    from colorize_cnn import color
+    from colorize_cnn.colorize import colorize
+
+    onnx, original = load_colorizer(Path(keras_path).with_suffix(".onnx")), load_colorizer(keras_path, runtime=KERAS)
+    random, largest, differing, total = np.random.default_rng(seed), 0, 0, 0
+    for rgb in photos:
+        gray = np.rint(color.rgb_to_gray(rgb)[..., 0] * 255).astype(np.uint8)
+        hints = None
+        if original.takes_hints:
+            points = [(int(random.integers(0, gray.shape[1])), int(random.integers(0, gray.shape[0]))) for _ in range(3)]
+            hints = [(x, y, tuple(np.rint(rgb[y, x] * 255).astype(int))) for x, y in points]
+        difference = np.abs(colorize(gray, onnx, hints=hints).astype(int) - colorize(gray, original, hints=hints))
+        largest, differing, total = max(largest, int(difference.max())), differing + np.count_nonzero(difference), \
+            total + difference.size
+    return largest, differing / total
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Exports Keras colorizers to ONNX beside them, checked against them.")
     parser.add_argument("models", nargs="*", type=Path, help=".keras files (default: every bundled model)")
+    parser.add_argument("--compare-on", type=Path, metavar="FOLDER", help="export nothing: compare the existing "
+                        "exports' colorize() pixels with Keras's on this folder's colour photos")
     args = parser.parse_args(argv)
-    for path in args.models or sorted(WEIGHTS_DIR.glob("*.keras")):
-        difference = export_onnx(path)
-        print(f"{path} -> {path.with_suffix('.onnx')} (largest difference from Keras: {difference:.1e})", file=sys.stderr)
+    from colorize_cnn.errors import report_errors
+
+    with report_errors("colorize_cnn.export: error") as status:
+        photos = None
+        if args.compare_on:
+            from colorize_cnn.evaluate import load_photos
+
+            photos = load_photos(args.compare_on)[1]
+        for path in args.models or sorted(WEIGHTS_DIR.glob("*.keras")):
+            if photos is None:
+                difference = export_onnx(path)
+                print(f"{path} -> {path.with_suffix('.onnx')} (largest difference from Keras: {difference:.1e})",
+                      flush=True)
+            else:
+                largest, share = pixel_agreement(path, photos)
+                print(f"{path.stem}: colorize() on {len(photos)} photos of {args.compare_on}, ONNX Runtime against "
+                      f"Keras: at most {largest} levels apart, {share:.1e} of values differ", flush=True)
+    return status.code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
