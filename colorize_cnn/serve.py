@@ -16,6 +16,14 @@ POST     /api/photos/ID/suggest             ``{"x", "y", "hints", "k"}`` -> ``{"
 POST     /api/photos/ID/download            ``{"hints", "vividness", "balance", "format": "png"|"jpeg"}`` -> the file
 =======  ===============================  ===============================================================
 
+Only its own page may use the API, as Jupyter's server does: a request whose ``Host`` is not a name
+the server listens as (on a loopback address: localhost, 127.0.0.1, [::1]) is refused, and so is an
+``/api/`` request from another site (its ``Origin``, or without one ``Sec-Fetch-Site``, not the
+server's own), each with a 403; the page cannot be framed. Listening beyond this computer
+(``--host 0.0.0.0``) prints a warning and asks every ``/api/`` call for a token (printed in the URL,
+kept by the page, sent as ``X-Colorize-Token``; ``--token`` sets it, ``--no-token`` refuses one
+knowingly). Idle connections are closed after ``IDLE_SECONDS``.
+
 Hints are those of ``colorize_cnn.hints`` (``{"x", "y", "color", "radius"?}`` in the photo's
 pixels). Memory stays bounded: at most ``max_photos`` photos are kept, the least recently used
 dropped first (the page says so when it meets one); an upload over ``max_upload_mb`` is refused from
@@ -47,6 +55,12 @@ MAX_PHOTOS = 8  # about 5 bytes a pixel each: 8 photos of 12 MP hold about 0.5 G
 MAX_JSON_BYTES = 1 << 20
 DEFAULT_SCREEN_PIXELS = 1_000_000
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")  # Host header forms that always mean this computer
+IDLE_SECONDS = 60  # a connection that sends nothing (or half a request) for this long is closed
+TOKEN_HEADER = "X-Colorize-Token"
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer"}
 
 
 class RequestError(Exception):
@@ -102,9 +116,46 @@ class Photos:
         return len(self._items)
 
 
+def _host_name(host):
+    """A ``Host`` header's name without its port, lower case (``[::1]:8000`` -> ``[::1]``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "colorize-cnn"
     protocol_version = "HTTP/1.1"
+
+    def version_string(self):
+        return self.server_version  # the Server header names no Python version
+
+    def setup(self):
+        self.timeout = self.server.idle_seconds  # StreamRequestHandler sets it on the socket
+        super().setup()
+
+    def send_error(self, code, message=None, explain=None):
+        """The standard library's own refusals (a malformed request line or header, an unsupported
+        method) as JSON, like every other answer; an unsupported method is a 405."""
+        if code == 501:
+            code, message = 405, f"method {self.command} is not supported here (GET and POST are)."
+        body = json.dumps({"error": message or http.HTTPStatus(code).phrase}).encode()
+        self.close_connection = True
+        try:
+            self.send_response(code, None)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            if code == 405:
+                self.send_header("Allow", "GET, POST")
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:  # the client has gone
+            pass
 
     def log_message(self, format, *args):  # one line a request on stderr, only with --verbose
         if self.server.verbose:
@@ -119,7 +170,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self, method):
         self._body_read = False  # one handler serves every request of a kept-alive connection
         try:
-            status, content_type, body, headers = method(urllib.parse.urlsplit(self.path))
+            url = urllib.parse.urlsplit(self.path)
+            self._check_caller(url)
+            status, content_type, body, headers = method(url)
         except RequestError as error:
             status, content_type, headers = error.status, "application/json", {}
             body = json.dumps({"error": str(error)}).encode()
@@ -131,15 +184,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = json.dumps({"error": f"the server failed ({type(error).__name__}); see its terminal."}).encode()
         if status >= 400 and self.headers.get("Content-Length") and not self._body_read:
             self.close_connection = True  # an unread body must not be taken for the next request
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            for name, value in {**SECURITY_HEADERS, **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client left before the answer: nothing to tell
+            self.close_connection = True
+
+    def _check_caller(self, url):
+        """Refuses (403) another host name, another site's page, and a missing or wrong token."""
+        host = self.headers.get("Host", "")
+        if self.server.host_names is not None and _host_name(host) not in self.server.host_names:
+            raise RequestError(403, f"this server answers only as {', '.join(self.server.host_names)}, not "
+                                    f"{host[:80]!r} (a page of another site may be trying to reach it).")
+        if not url.path.startswith("/api/"):
+            return
+        origin = self.headers.get("Origin")
+        if origin is not None:
+            if urllib.parse.urlsplit(origin).netloc.lower() != host.strip().lower():
+                raise RequestError(403, f"requests from another site ({origin[:80]}) are refused; use the page this "
+                                        "server serves.")
+        elif self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            raise RequestError(403, "requests from another site are refused; use the page this server serves.")
+        if self.server.token and not secrets.compare_digest(self.headers.get(TOKEN_HEADER, ""), self.server.token):
+            raise RequestError(403, "this server asks for its token: open the URL it printed at start "
+                                    "(…/?token=…).")
 
     # --- routes --------------------------------------------------------------------------------
 
@@ -181,7 +255,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _body(self, limit):
         length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
+        if length is None or not (length.isascii() and length.isdigit()):
             raise RequestError(411, "the request must say its length (Content-Length).")
         if int(length) > limit:
             raise RequestError(413, f"the upload is {int(length) / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB "
@@ -267,19 +341,50 @@ def _png(pixels):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the standard library's 5 resets connections of a burst of previews
 
-    def __init__(self, address, colorizers, max_upload_mb=MAX_UPLOAD_MB, max_photos=MAX_PHOTOS, verbose=False):
-        """``colorizers``: name -> ``Colorizer``, the first the default (a hint model, for hints)."""
+    def __init__(self, address, colorizers, max_upload_mb=MAX_UPLOAD_MB, max_photos=MAX_PHOTOS, verbose=False,
+                 token=None, idle_seconds=IDLE_SECONDS):
+        """``colorizers``: name -> ``Colorizer``, the first the default (a hint model, for hints).
+        ``token``: what every ``/api/`` call must send (``TOKEN_HEADER``); None: none asked for."""
         self.folder = tempfile.mkdtemp(prefix="colorize-cnn-serve-")  # private (0700): uploads pass through it
         super().__init__(address, Handler)  # on failure (a busy port) it calls server_close: the folder goes
         self.colorizers, self.default_model = dict(colorizers), next(iter(colorizers))
         self.photos = Photos(max_photos)
         self.max_upload_bytes = int(max_upload_mb * 2**20)
-        self.verbose = verbose
+        self.verbose, self.token, self.idle_seconds = verbose, token, idle_seconds
+        host = address[0]
+        # on a loopback address only this computer's names; beyond it any name (the token guards it)
+        self.host_names = LOCAL_NAMES + ((host.lower(),) if host.lower() not in LOCAL_NAMES + ("::1",) else ()) \
+            if host in LOOPBACK or host.startswith("127.") else None
 
     def server_close(self):
         super().server_close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _port(text):
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 0 to 65535, not {text[:20]!r}")
+    return int(text)
+
+
+def _positive_megabytes(text):
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"the upload limit is a positive number of megabytes, not {text[:20]!r}")
+    return value
+
+
+def _at_least_one(text):
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"at least one photo must stay open: a whole number from 1, not {text[:20]!r}")
+    return int(text)
 
 
 def build_parser():
@@ -287,19 +392,29 @@ def build_parser():
                                      "and correct its colours with clicks (hints).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this "
                         "computer only; 0.0.0.0 lets other computers in)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s (0: any free port)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="0 to 65535 (default: %(default)s; 0: any "
+                        "free port)")
     parser.add_argument("--model", default=None, help="the model (default: the bundled hint model); the bundled "
                         "automatic model is offered beside it")
     parser.add_argument("--open", action="store_true", help="open the page in the web browser")
-    parser.add_argument("--max-upload-mb", type=float, default=MAX_UPLOAD_MB, help="default: %(default)s")
-    parser.add_argument("--max-photos", type=int, default=MAX_PHOTOS, help="photos kept open at once, the least "
-                        "recently used closed first (default: %(default)s)")
+    parser.add_argument("--max-upload-mb", type=_positive_megabytes, default=MAX_UPLOAD_MB, help="default: %(default)s")
+    parser.add_argument("--max-photos", type=_at_least_one, default=MAX_PHOTOS, help="photos kept open at once, the "
+                        "least recently used closed first (default: %(default)s)")
+    parser.add_argument("--token", default=None, help="the token the page must send (default: a random one when "
+                        "--host is not this computer's, none otherwise)")
+    parser.add_argument("--no-token", action="store_true", help="serve other computers without a token: anyone who "
+                        "can reach the port can use the server")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.token is not None and (args.no_token or not args.token.strip()):
+        parser.error("--token needs a value, and contradicts --no-token; choose one.")
+    local = args.host in LOOPBACK or args.host.startswith("127.")
+    token = args.token or (None if local or args.no_token else secrets.token_urlsafe(24))
     from colorize_cnn.cli import _quiet_tensorflow_start
     from colorize_cnn.colorize import AUTOMATIC_MODEL, DEFAULT_HINT_MODEL, ModelLoadError, load_colorizer
 
@@ -311,16 +426,21 @@ def main(argv=None):
         print(f"colorize-cnn serve: error: {error}", file=sys.stderr)
         return 1
     try:
-        server = Server((args.host, args.port), colorizers, args.max_upload_mb, args.max_photos, args.verbose)
+        server = Server((args.host, args.port), colorizers, args.max_upload_mb, args.max_photos, args.verbose, token)
     except OSError as error:
         print(f"colorize-cnn serve: error: cannot listen on {args.host}:{args.port} ({error.strerror or error}); "
               "choose another --port.", file=sys.stderr)
         return 1
     host, port = server.server_address[:2]
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
-    who = "this computer only" if host in ("127.0.0.1", "localhost", "::1") else "other computers too"
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/" + \
+        (f"?token={token}" if token else "")
+    who = "this computer only" if local else "other computers too"
     print(f"colorize-cnn serve: {url} (listening on {host}:{port}: {who}; models {', '.join(colorizers)}). "
           "Ctrl+C stops it.", flush=True)
+    if not local:
+        print("colorize-cnn serve: warning: anyone who can reach this port can use the server"
+              + (" if they have the token in the URL above." if token else " (--no-token): no token is asked for."),
+              file=sys.stderr, flush=True)
     if args.open:
         import webbrowser
 

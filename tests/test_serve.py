@@ -186,6 +186,98 @@ def test_the_command_line_says_where_it_listens_and_refuses_a_busy_port(tmp_path
         process.wait(timeout=30)
 
 
+def test_other_sites_and_host_names_are_refused_and_the_page_cannot_be_framed(server):
+    body, port = jpeg_bytes(photo()), server.server_address[1]
+    refused = [
+        call(server, "POST", "/api/photos?screen=5000", body, {"Origin": "http://evil.example"}),
+        call(server, "POST", "/api/photos?screen=5000", body, {"Origin": f"http://localhost:{port + 1}"}),
+        call(server, "POST", "/api/photos?screen=5000", body, {"Sec-Fetch-Site": "cross-site"}),
+        call(server, "GET", "/", headers={"Host": f"rebound.example:{port}"}),
+        call(server, "POST", "/api/photos?screen=5000", body, {"Host": f"rebound.example:{port}"}),
+    ]
+    assert [status for status, _, _ in refused] == [403] * 5
+    messages = [json.loads(answer)["error"] for _, _, answer in refused]
+    assert all("another site" in message for message in messages[:3]) and "answers only as" in messages[3]
+    for origin in (f"http://127.0.0.1:{port}", None):  # its own page, and a client that is not a browser
+        status, _, answer = call(server, "POST", "/api/photos?screen=5000", body,
+                                 {"Origin": origin, "Sec-Fetch-Site": "same-origin"} if origin else {})
+        assert status == 200, answer
+    status, _, _ = call(server, "GET", "/", headers={"Host": f"localhost:{port}"})
+    assert status == 200
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.getheader("X-Frame-Options") == "DENY"
+    assert "frame-ancestors 'none'" in response.getheader("Content-Security-Policy")
+    assert response.getheader("Server") == "colorize-cnn"  # no Python version
+
+
+def test_a_server_with_a_token_answers_only_calls_that_carry_it(bundled):
+    server = start(bundled, token="s3cret")
+    try:
+        body = jpeg_bytes(photo())
+        assert call(server, "GET", "/")[0] == 200  # the page itself holds nothing private
+        status, _, answer = call(server, "POST", "/api/photos?screen=5000", body)
+        assert status == 403 and "token" in json.loads(answer)["error"]
+        assert call(server, "POST", "/api/photos?screen=5000", body, {"X-Colorize-Token": "wrong"})[0] == 403
+        assert call(server, "POST", "/api/photos?screen=5000", body, {"X-Colorize-Token": "s3cret"})[0] == 200
+    finally:
+        stop(server)
+
+
+def raw_request(server, data, timeout=30):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=timeout) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_other_methods_and_malformed_headers_get_a_json_4xx(server):
+    status, kind, answer = call(server, "PUT", "/api/photos", b"x")
+    assert status == 405 and kind == "application/json" and "not supported" in json.loads(answer)["error"]
+    answer = raw_request(server, b"POST /api/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \xb2\r\n"
+                                 b"Connection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 411") and b"Content-Length" in answer.split(b"\r\n\r\n", 1)[1]
+    answer = raw_request(server, b"GET / HTTP/1.1 extra\r\n\r\n")  # a malformed request line: the answer is
+    assert json.loads(answer)["error"].startswith("Bad request")  # HTTP/0.9's, a body alone
+
+
+def test_an_idle_connection_is_closed_and_a_burst_of_previews_is_answered(bundled):
+    server = start(bundled, idle_seconds=1)
+    try:
+        started = time.monotonic()
+        assert raw_request(server, b"POST /api/photos HTTP/1.1\r\n") == b""  # half a request, then nothing
+        assert time.monotonic() - started < 10
+        _, facts = open_photo(server, jpeg_bytes(photo()), screen=10_000)
+        with ThreadPoolExecutor(40) as pool:
+            statuses = list(pool.map(lambda i: call(server, "POST", f"/api/photos/{facts['id']}/preview",
+                                                    json.dumps({"hints": [{"x": i, "y": 5, "color": "#f00"}]}))[0],
+                                     range(80)))
+        assert statuses == [200] * 80
+    finally:
+        stop(server)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--port", "99999", "from 0 to 65535"), ("--port", "-1", "from 0 to 65535"),
+    ("--max-photos", "0", "at least one photo"), ("--max-photos", "nan", "at least one photo"),
+    ("--max-upload-mb", "-1", "positive number"), ("--max-upload-mb", "inf", "positive number"),
+    ("--token", "", "needs a value"),
+])
+def test_bad_server_options_are_refused_at_start(option, value, message, capsys):
+    from colorize_cnn.serve import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main([f"{option}={value}"])
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
 # --- the page in a real browser --------------------------------------------------------------
 
 def chromium_driver(downloads):

@@ -35,8 +35,15 @@ async function check(response) {
   throw failure;
 }
 
+// the server's token, when it serves beyond this computer: from the URL it printed (?token=...)
+const TOKEN = new URLSearchParams(window.location.search).get("token") || "";
+
+function api(path, options = {}) {
+  return fetch(path, {...options, headers: {...(options.headers || {}), "X-Colorize-Token": TOKEN}});
+}
+
 function post(path, body) {
-  return fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+  return api(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
     .then(check);
 }
 
@@ -56,13 +63,13 @@ async function openPhoto(file) {
   say(`Opening ${file.name}…`);
   const screen = Math.round(Math.min(window.screen.width * window.screen.height, 4e6) * (window.devicePixelRatio || 1));
   try {
-    const response = await fetch(`/api/photos?screen=${screen}&name=${encodeURIComponent(file.name)}`,
+    const response = await api(`/api/photos?screen=${screen}&name=${encodeURIComponent(file.name)}`,
                                  {method: "POST", body: file}).then(check);
     state.photo = await response.json();
     state.hints = [];
     state.history = [];
     state.selected = -1;
-    state.gray = await createImageBitmap(await (await fetch(`/api/photos/${state.photo.id}/gray`).then(check)).blob());
+    state.gray = await createImageBitmap(await (await api(`/api/photos/${state.photo.id}/gray`).then(check)).blob());
     view.width = state.photo.preview_width;
     view.height = state.photo.preview_height;
     $("placeholder").hidden = true;
