@@ -14,6 +14,15 @@ class UserError(Exception):
     """Bad input: a data set, an image, a model, an argument. The message says how to fix it."""
 
 
+def shown(value, limit=60):
+    """``repr(value)`` cut short, for messages: a message never echoes a long value back in full."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to write out
+        return "<a number of thousands of digits>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class BadArgumentError(UserError, ValueError):
     """An argument out of its range (a vividness, a working size, a training setting)."""
 

@@ -36,7 +36,7 @@ command line produces.
 import numpy as np
 
 from colorize_cnn import color
-from colorize_cnn.errors import BadArgumentError, UserError
+from colorize_cnn.errors import BadArgumentError, UserError, shown
 
 RGB, AB, AB_BINS, TWO_HEADS = "rgb", "ab", "ab_bins", "two_heads"
 VIVID_TEMPERATURE = color.ZHANG_TEMPERATURE  # the vivid end of the control
@@ -152,16 +152,20 @@ def training_loss(kind, bin_weights=None):
 
 # --- decoding --------------------------------------------------------------------------------
 
+def _is_real(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def check_vividness(vividness):
-    if not 0.0 <= vividness <= 1.0:
-        raise BadArgumentError(f"vividness must be in [0, 1] (0 = safest, 1 = most vivid). Received: vividness={vividness}")
+    if not _is_real(vividness) or not 0.0 <= vividness <= 1.0:
+        raise BadArgumentError(f"vividness must be in [0, 1] (0 = safest, 1 = most vivid). Received: vividness={shown(vividness)}")
     return float(vividness)
 
 
 def check_balance(balance):
-    if not 0.0 <= balance <= 1.0:
+    if not _is_real(balance) or not 0.0 <= balance <= 1.0:
         raise BadArgumentError("balance must be in [0, 1] (0 = the network's own overall colour, 1 = no overall "
-                               f"cast). Received: balance={balance}")
+                               f"cast). Received: balance={shown(balance)}")
     return float(balance)
 
 

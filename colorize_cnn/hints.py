@@ -23,12 +23,16 @@ import re
 import numpy as np
 
 from colorize_cnn import color
-from colorize_cnn.errors import UserError
+from colorize_cnn.errors import UserError, shown
 
 HINT_CHANNELS = 3  # a*, b* (over AB_RANGE) and the mask
 NO_HINT_SHARE = 1 / 8  # training: the number of hints is geometric with p = 1/8 (one image in eight has none)
 PAPER_SIDE = 176  # training: patch sides 1..9 px at 176 px (Zhang, Zhu et al. 2017), scaled to the crop
 PAPER_PATCH_SIDES = tuple(range(1, 10))
+
+
+MAX_RADIUS = 100_000.0  # full-size pixels: beyond any photo's side (150 megapixels at most)
+MAX_HINTS_FILE_BYTES = 4 << 20  # about 60,000 hints; a larger file is refused before it is read
 
 
 class HintError(UserError, ValueError):
@@ -57,7 +61,7 @@ def parse_color(value):
         match = re.fullmatch(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})", value.strip())
         if match is None:
             raise HintError(f"a hint colour must be sRGB as '#rrggbb' (e.g. '#3366cc') or (r, g, b) in 0..255. "
-                            f"Received: {value!r}")
+                            f"Received: {shown(value)}")
         digits = match.group(1)
         if len(digits) == 3:
             digits = "".join(2 * digit for digit in digits)
@@ -69,23 +73,29 @@ def parse_color(value):
     if len(channels) != 3 or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c <= 255
                                      for c in channels):
         raise HintError(f"a hint colour must be sRGB as '#rrggbb' (e.g. '#3366cc') or (r, g, b) with whole numbers "
-                        f"in 0..255. Received: {value!r}")
+                        f"in 0..255. Received: {shown(value)}")
     return tuple(int(c) for c in channels)
 
 
 def _number(value, what):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value):
-        raise HintError(f"a hint's {what} must be a number. Received: {what}={value!r}")
-    return float(value)
+    number = None
+    if not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float's range
+            pass
+    if number is None or not np.isfinite(number):
+        raise HintError(f"a hint's {what} must be a number (finite). Received: {what}={shown(value)}")
+    return number
 
 
 def make_hint(x, y, color, radius=None):
     """A checked ``Hint`` (the position is checked against an image by ``check_inside``)."""
     if radius is not None:
         radius = _number(radius, "radius")
-        if radius <= 0:
-            raise HintError(f"a hint's radius must be positive (full-size pixels). Received: radius={radius!r}")
+        if not 0 < radius <= MAX_RADIUS:
+            raise HintError(f"a hint's radius must be positive and at most {MAX_RADIUS:,.0f} (full-size pixels). "
+                            f"Received: radius={shown(radius)}")
     return Hint(_number(x, "x"), _number(y, "y"), parse_color(color), radius)
 
 
@@ -94,8 +104,8 @@ def as_hints(hints):
     ``x``, ``y``, ``color`` and optionally ``radius``, or ``(x, y, color[, radius])`` tuples."""
     if hints is None:
         return ()
-    if isinstance(hints, (dict, Hint, str)):
-        raise HintError("hints must be a list of hints (even for one hint).")
+    if not isinstance(hints, (list, tuple)):
+        raise HintError(f"hints must be a list of hints (even for one hint). Received: {shown(hints)}")
     result = []
     for index, item in enumerate(hints):
         if isinstance(item, Hint):
@@ -106,13 +116,14 @@ def as_hints(hints):
             if unknown or missing:
                 raise HintError(f"hint {index + 1} must have 'x', 'y', 'color' and optionally 'radius'"
                                 + (f"; it lacks {', '.join(sorted(missing))}" if missing else "")
-                                + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "") + f". Received: {item!r}")
+                                + (f"; unknown: {', '.join(sorted(map(str, unknown)))[:60]}" if unknown else "")
+                                + f". Received: {shown(item)}")
             result.append(make_hint(item["x"], item["y"], item["color"], item.get("radius")))
         elif isinstance(item, (tuple, list)) and len(item) in (3, 4):
             result.append(make_hint(*item))
         else:
             raise HintError(f"hint {index + 1} must be a Hint, a dict with x, y, color (and radius), or (x, y, color). "
-                            f"Received: {item!r}")
+                            f"Received: {shown(item)}")
     return tuple(result)
 
 
@@ -140,7 +151,13 @@ def parse_short_hint(text):
 
 def read_hints_file(path):
     """The hints in a JSON file (the module docstring's form)."""
+    import os
+
     try:
+        size = os.stat(path).st_size
+        if size > MAX_HINTS_FILE_BYTES:
+            raise HintError(f"hints file {path} is {size / 2**20:.1f} MB; a hints file is at most "
+                            f"{MAX_HINTS_FILE_BYTES >> 20} MB (about 60,000 hints).")
         text = open(path, encoding="utf-8").read()
     except FileNotFoundError:
         raise HintError(f"hints file {path} does not exist.") from None
@@ -148,8 +165,9 @@ def read_hints_file(path):
         raise HintError(f"cannot read the hints file {path} ({getattr(error, 'strerror', None) or error}).") from None
     try:
         items = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise HintError(f"hints file {path} is not valid JSON ({error}); it must be a list of "
+    except (ValueError, RecursionError) as error:  # not JSON, a number of over 4,300 digits, nesting too deep
+        reason = "nested too deep" if isinstance(error, RecursionError) else str(error)[:120]
+        raise HintError(f"hints file {path} is not valid JSON ({reason}); it must be a list of "
                         '{"x": ..., "y": ..., "color": "#rrggbb"} objects.') from None
     if not isinstance(items, list):
         raise HintError(f"hints file {path} must hold a list of " '{"x": ..., "y": ..., "color": "#rrggbb"} objects.')

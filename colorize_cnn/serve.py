@@ -82,7 +82,7 @@ class OpenPhoto:
         from colorize_cnn.colorize import ColorizeSession
 
         if model not in self.colorizers:
-            raise RequestError(400, f"unknown model {model!r}; this server has {', '.join(self.colorizers)}.")
+            raise RequestError(400, f"unknown model {model[:60]!r}; this server has {', '.join(self.colorizers)}.")
         if model not in self.sessions:
             self.sessions[model] = _user_call(ColorizeSession, self.image.pixels, self.colorizers[model],
                                               preview_pixels=self.preview_pixels)
@@ -239,8 +239,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         photo = self.server.photos.get(parts[2])
         request = self._json()
         hints, vividness, balance = request.get("hints", []), request.get("vividness"), request.get("balance")
+        model = request.get("model")
+        model = self.server.default_model if model is None or model == "" else model
+        if not isinstance(model, str):
+            raise RequestError(400, f"model must be a model's name; this server has {', '.join(self.server.colorizers)}.")
         with photo.lock:
-            session, image = photo.session(request.get("model") or self.server.default_model), photo.image
+            session, image = photo.session(model), photo.image
             if parts[3] == "preview":
                 started = time.perf_counter()
                 body = _png(_user_call(session.preview, hints, vividness, balance))
@@ -266,8 +270,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _json(self):
         try:
             request = json.loads(self._body(MAX_JSON_BYTES) or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise RequestError(400, "the request is not valid JSON.") from None
+        except (ValueError, RecursionError):  # not JSON (or not UTF-8), a number of over 4,300 digits, too deep
+            raise RequestError(400, "the request is not valid JSON (or nests or a number runs too deep).") from None
         if not isinstance(request, dict):
             raise RequestError(400, "the request must be a JSON object.")
         return request

@@ -188,3 +188,37 @@ def test_a_saved_hint_model_reloads_to_the_same_hinted_output(tmp_path):
     before = colorize(gray, load_colorizer(model), hints=hints)
     np.testing.assert_array_equal(colorize(gray, str(tmp_path / "hints.keras"), hints=hints), before)
     assert not np.array_equal(colorize(gray, load_colorizer(model)), before)
+
+
+HOSTILE_HINTS = {  # values a file, a page or a caller may send: each must be a HintError, never a traceback
+    "hints 5": 5, "hints true": True, "hints a string": "[1]",
+    "x of 10**400": [{"x": 10**400, "y": 1, "color": "#fff"}],
+    "x infinite": [{"x": float("inf"), "y": 1, "color": "#fff"}],
+    "radius 1e308": [{"x": 1, "y": 1, "color": "#fff", "radius": 1e308}],
+    "radius 10**400": [{"x": 1, "y": 1, "color": "#fff", "radius": 10**400}],
+    "a long colour": [{"x": 1, "y": 1, "color": "#" + "f" * 10_000}],
+    "a list colour of huge ints": [{"x": 1, "y": 1, "color": [10**400, 0, 0]}],
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_HINTS)
+def test_hostile_hint_values_are_a_hint_error_with_a_short_message(name):
+    gray = np.full((20, 30), 120, np.uint8)
+    with pytest.raises(HintError) as refused:
+        colorize(gray, hints=HOSTILE_HINTS[name])
+    assert len(str(refused.value)) < 400
+
+
+def test_hostile_hints_files_are_refused_in_one_line(tmp_path, monkeypatch):
+    from colorize_cnn import hints
+
+    cases = {"deep.json": "[" * 100_000 + "]" * 100_000, "digits.json": '[{"x": ' + "9" * 5000 + ', "y": 1, "color": "#fff"}]',
+             "huge.json": "[" + " " * 2000 + "]"}
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+    for name, expected in (("deep.json", "nested too deep"), ("digits.json", "not valid JSON")):
+        with pytest.raises(HintError, match=expected):
+            read_hints_file(tmp_path / name)
+    monkeypatch.setattr(hints, "MAX_HINTS_FILE_BYTES", 1000)  # the limit, made small: the file is 2 kB
+    with pytest.raises(HintError, match="a hints file is at most"):
+        read_hints_file(tmp_path / "huge.json")

@@ -214,6 +214,22 @@ def test_other_sites_and_host_names_are_refused_and_the_page_cannot_be_framed(se
     assert response.getheader("Server") == "colorize-cnn"  # no Python version
 
 
+def test_malformed_values_are_a_400_with_a_short_message(server):
+    _, facts = open_photo(server, jpeg_bytes(photo()))
+    preview = f"/api/photos/{facts['id']}/preview"
+    bodies = ["[" * 100_000 + "]" * 100_000, '{"vividness": ' + "9" * 5000 + "}",
+              *(json.dumps(body) for body in (
+                  {"vividness": "0.5"}, {"vividness": [1]}, {"vividness": True}, {"balance": "x"}, {"balance": []},
+                  {"model": [1]}, {"model": {}}, {"hints": 5}, {"hints": True},
+                  {"hints": [{"x": 1e300, "y": 1, "color": "#fff"}]},
+                  {"hints": [{"x": 1, "y": 1, "color": "#fff", "radius": 1e308}]}))]
+    bodies.append('{"hints": [{"x": ' + "1" * 401 + ', "y": 1, "color": "#fff"}]}')  # 10**400, as JSON
+    for body in bodies:
+        status, kind, answer = call(server, "POST", preview, body.encode())
+        assert (status, kind) == (400, "application/json"), (body[:80], status, answer[:300])
+        assert len(json.loads(answer)["error"]) < 300
+
+
 def test_a_server_with_a_token_answers_only_calls_that_carry_it(bundled):
     server = start(bundled, token="s3cret")
     try:
