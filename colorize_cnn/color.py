@@ -25,6 +25,7 @@ NUM_AB_BINS = AB_BINS_PER_AXIS**2  # 484
 ZHANG_TEMPERATURE = 0.38  # Zhang et al. 2016's annealed-mean temperature for decoding ab bins
 
 _CHUNK_PIXELS = 1 << 18  # pixels per band of rows: large enough that per-call costs vanish, small enough that memory stays flat
+_RESIZE_BAND_PIXELS = 1 << 21  # source pixels per band of a large downscale (8 MB as float32)
 _LAB_DELTA = np.float32(6 / 29)
 # The constants scikit-image uses (tests check that the conversions agree with its own), written here
 # so that colorizing needs neither scikit-image nor SciPy:
@@ -219,18 +220,42 @@ def rebalancing_weights(prior, mix=0.5):
     return weights.astype(np.float32)
 
 
-def resize_plane(plane, height, width):
+def resize_plane(plane, height, width, values=None):
     """Resizes an ``(h, w)`` plane to float32 ``(height, width)``: box filter down, bilinear up
-    (Pillow). A uint8 or uint16 plane keeps its values' scale, and is made float inside Pillow."""
+    (Pillow). A uint8 or uint16 plane keeps its values' scale, and is made float inside Pillow.
+
+    ``values``: a function applied to the plane's values first (elementwise, e.g.
+    ``gray_to_lightness``). Downscaling runs in bands of source rows (Pillow's ``box``), so neither a
+    float copy nor ``values`` of the whole plane is ever made: 4 bytes a pixel of a 150 MP photo
+    would be 600 MB.
+    """
     from PIL import Image
 
     plane = np.asarray(plane)
-    if plane.shape == (height, width):
-        return _as_float32(plane)
-    image = Image.fromarray(plane).convert("F") if plane.dtype in (np.uint8, np.uint16) \
-        else Image.fromarray(_as_float32(plane), mode="F")
-    method = Image.Resampling.BOX if height * width < plane.size else Image.Resampling.BILINEAR
-    return np.asarray(image.resize((width, height), method), dtype=np.float32)
+    scale = plane.shape[0] / height  # source rows per output row
+    rows = max(1, int(_RESIZE_BAND_PIXELS // (plane.shape[1] * scale)))  # output rows per band
+    down = height * width < plane.size
+    if plane.shape == (height, width) or not down or rows >= height:  # in one piece
+        whole = _as_float32(values(plane) if values else plane)
+        if plane.shape == (height, width):
+            return whole
+        method = Image.Resampling.BOX if down else Image.Resampling.BILINEAR
+        return np.asarray(Image.fromarray(whole, mode="F").resize((width, height), method), dtype=np.float32)
+    # Bands give the same box filter, up to a source row that lies on a band's edge within float
+    # rounding (Pillow then counts it in one band or the other)
+    out = np.empty((height, width), np.float32)
+
+    def band(start, stop):
+        top, bottom = start * scale, min(stop * scale, plane.shape[0])
+        first, last = int(top), min(plane.shape[0], int(np.ceil(bottom)))
+        source = plane[first:last]
+        source = _as_float32(values(source) if values else source)
+        out[start:stop] = Image.fromarray(source, mode="F").resize(
+            (width, stop - start), Image.Resampling.BOX, box=(0, top - first, plane.shape[1], bottom - first))
+
+    for start in range(0, height, rows):
+        band(start, min(height, start + rows))
+    return out
 
 
 UPSAMPLING_METHODS = ("joint_bilateral", "bilinear", "bicubic", "guided")

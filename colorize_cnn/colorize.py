@@ -328,8 +328,10 @@ PREVIEW_PIXELS = 1_000_000  # ColorizeSession.preview: about a screen's worth
 class ColorizeSession:
     """One image held for repeated colouring, e.g. while a user adds, moves and removes hints.
 
-    What does not depend on the hints is done once, here: reading the pixels, the full-size CIELAB
-    lightness, the network's gray input at the working size, and the preview's lightness. Each new
+    What does not depend on the hints is done once, here: the network's gray input at the working
+    size and the preview's lightness. The session keeps a reference to ``gray_image`` (not a copy),
+    and makes the full-size lightness only for ``render``: what it holds beyond the image is a
+    preview's worth (4 bytes a pixel of the full size would be 600 MB for 150 MP). Each new
     set of hints then costs one pass of the network at the working size (its outputs for the last
     hints are kept, so a change of vividness alone costs none) and the recombination at the size
     asked for: ``preview`` (about ``preview_pixels``) or ``render`` (full size, the same pixels as
@@ -356,7 +358,7 @@ class ColorizeSession:
         self.dtype = gray_image.dtype if gray_image.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
         self.working_shape = self.colorizer.working_shape(*self.shape, working_size)
         self._batch = self.colorizer.network_input(gray_image, working_size)
-        self.lightness = color.gray_to_lightness(gray_image)
+        self.gray = gray_image
         scale = min(1.0, (preview_pixels / gray_image.size) ** 0.5)
         self.preview_shape = tuple(max(1, round(side * scale)) for side in self.shape)
         self._preview_lightness = None
@@ -392,12 +394,13 @@ class ColorizeSession:
 
     def render(self, hints=(), vividness=None, balance=None):
         """The full-size result: ``(H, W, 3)`` sRGB of the input's dtype, as ``colorize`` returns."""
-        return color.recombine(self.lightness, self.chroma(hints, vividness, balance), dtype=self.dtype)
+        chroma = self.chroma(hints, vividness, balance)  # a bad hint is refused before the full size is made
+        return color.recombine(color.gray_to_lightness(self.gray), chroma, dtype=self.dtype)
 
     def preview_lightness(self):
-        """The CIELAB lightness at the preview size (made once)."""
+        """The CIELAB lightness at the preview size (made once, band by band: never at full size)."""
         if self._preview_lightness is None:
-            self._preview_lightness = color.resize_plane(self.lightness, *self.preview_shape)
+            self._preview_lightness = color.resize_plane(self.gray, *self.preview_shape, values=color.gray_to_lightness)
         return self._preview_lightness
 
     def preview(self, hints=(), vividness=None, balance=None):
@@ -430,7 +433,7 @@ class ColorizeSession:
         probabilities = outputs[AB_BINS][0, row, column]
         order = np.argsort(probabilities)[::-1][: 4 * k]
         lab = np.zeros((len(order), 1, 3), np.float32)
-        lab[:, 0, 0] = self.lightness[int(point.y), int(point.x)]
+        lab[:, 0, 0] = color.gray_to_lightness(self.gray[int(point.y), int(point.x)])
         lab[:, 0, 1:] = color.ab_bin_centers()[order]
         rgb = np.rint(np.clip(color.lab_to_rgb(lab)[:, 0], 0.0, 1.0) * 255).astype(int)
         merged = {}

@@ -96,8 +96,8 @@ def read_gray(path):
             with Image.open(path) as image:
                 check_size(image.height, image.width, str(path))
                 frames = getattr(image, "n_frames", 1)
-                file_format = image.format  # the transposed copy has none
-                image = ImageOps.exif_transpose(image)
+                file_format = image.format
+                ImageOps.exif_transpose(image, in_place=True)  # in place: a 150 MP copy is 150 MB or more
                 mode = image.mode
                 if file_format == "PNG" and _png_depth_and_type(path) == (16, 4):  # Pillow: RGBA, 8-bit
                     gray, alpha = _png_gray_alpha16(path)
@@ -106,7 +106,8 @@ def read_gray(path):
                 if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
                     return GrayImage(_wide_to_uint16(np.asarray(image), mode, path), False, mode, alpha, frames)
                 if mode in ("L", "LA", "1"):
-                    return GrayImage(np.asarray(image.getchannel(0).convert("L")), False, mode, alpha, frames)
+                    plane = image if mode == "L" else image.getchannel(0) if mode == "LA" else image.convert("L")
+                    return GrayImage(np.asarray(plane), False, mode, alpha, frames)
                 rgb = np.asarray(image.convert("RGB"))
     except ImageError:
         raise

@@ -22,12 +22,15 @@ the server listens as (on a loopback address: localhost, 127.0.0.1, [::1]) is re
 server's own), each with a 403; the page cannot be framed. Listening beyond this computer
 (``--host 0.0.0.0``) prints a warning and asks every ``/api/`` call for a token (printed in the URL,
 kept by the page, sent as ``X-Colorize-Token``; ``--token`` sets it, ``--no-token`` refuses one
-knowingly). Idle connections are closed after ``IDLE_SECONDS``.
+knowingly). Idle connections are closed after ``IDLE_SECONDS``, and at most ``MAX_CONNECTIONS`` are
+served at once (more wait in the listen queue and are served in turn).
 
 Hints are those of ``colorize_cnn.hints`` (``{"x", "y", "color", "radius"?}`` in the photo's
-pixels). Memory stays bounded: at most ``max_photos`` photos are kept, the least recently used
-dropped first (the page says so when it meets one); an upload over ``max_upload_mb`` is refused from
-its Content-Length, before it is read.
+pixels). Memory stays bounded: an open photo holds its gray pixels and its previews' lightness, not
+a full-size float plane (the full size is made for a download only, one at a time); at most
+``max_photos`` photos, together at most ``max_memory_mb``, are kept, the least recently used dropped
+first (the page says so when it meets one), and a photo larger than the whole budget is refused
+(413); an upload over ``max_upload_mb`` is refused from its Content-Length, before it is read.
 """
 
 import argparse
@@ -37,6 +40,7 @@ import io
 import json
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -51,7 +55,9 @@ PAGES = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", 
          "/style.css": ("style.css", "text/css; charset=utf-8")}  # the only files ever served
 DEFAULT_PORT = 8000
 MAX_UPLOAD_MB = 100
-MAX_PHOTOS = 8  # about 5 bytes a pixel each: 8 photos of 12 MP hold about 0.5 GB
+MAX_PHOTOS = 8
+MAX_MEMORY_MB = 2048  # what the open photos may hold together (1 byte a pixel of 8-bit gray: 150 MB at 150 MP)
+MAX_CONNECTIONS = 32  # served at once; each is a thread
 MAX_JSON_BYTES = 1 << 20
 DEFAULT_SCREEN_PIXELS = 1_000_000
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
@@ -77,6 +83,9 @@ class OpenPhoto:
     def __init__(self, image, colorizers, preview_pixels):
         self.image, self.colorizers, self.preview_pixels = image, colorizers, preview_pixels
         self.sessions, self.lock = {}, threading.Lock()  # the lock: one request at a time (a session caches)
+        # what it may come to hold: the pixels (shared by its sessions) and a float preview per model
+        self.nbytes = image.pixels.nbytes + (0 if image.alpha is None else image.alpha.nbytes) + \
+            4 * min(preview_pixels, image.pixels.size) * len(colorizers)
 
     def session(self, model):
         from colorize_cnn.colorize import ColorizeSession
@@ -90,19 +99,27 @@ class OpenPhoto:
 
 
 class Photos:
-    """The open photos by random id, the least recently used dropped first beyond ``max_photos``."""
+    """The open photos by random id, the least recently used dropped first beyond ``max_photos`` or
+    beyond ``max_bytes`` together."""
 
-    def __init__(self, max_photos=MAX_PHOTOS):
-        self.max_photos = max_photos
+    def __init__(self, max_photos=MAX_PHOTOS, max_bytes=MAX_MEMORY_MB * 2**20):
+        self.max_photos, self.max_bytes = max_photos, max_bytes
         self._items, self._lock = collections.OrderedDict(), threading.Lock()
 
     def add(self, photo):
+        if photo.nbytes > self.max_bytes:
+            raise RequestError(413, f"this photo needs {photo.nbytes / 2**20:,.0f} MB of memory while it is open; "
+                                    f"the server keeps at most {self.max_bytes / 2**20:,.0f} MB of photos (start it "
+                                    "with --max-memory-mb to change it, or downscale the photo).")
         key = secrets.token_urlsafe(12)
         with self._lock:
             self._items[key] = photo
-            while len(self._items) > self.max_photos:
+            while len(self._items) > self.max_photos or self.nbytes() > self.max_bytes:
                 self._items.popitem(last=False)
         return key
+
+    def nbytes(self):
+        return sum(photo.nbytes for photo in self._items.values())
 
     def get(self, key):
         with self._lock:
@@ -289,16 +306,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         name = query.get("name", ["photo"])[0]
         suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in SUFFIXES else ""
         path = Path(self.server.folder) / (secrets.token_hex(8) + suffix)  # never a name from the request
-        try:
-            path.write_bytes(body)
-            image = read_gray(path)
-        except ImageError as error:
-            raise RequestError(415, str(error).replace(str(path), f"'{Path(name).name}'")) from None
-        finally:
-            path.unlink(missing_ok=True)
-        photo = OpenPhoto(image, self.server.colorizers, preview_pixels=min(max(screen, 10_000), 16_000_000))
-        session = photo.session(self.server.default_model)
-        key = self.server.photos.add(photo)
+        with self.server.full_size:
+            try:
+                path.write_bytes(body)
+                del body
+                image = read_gray(path)
+            except ImageError as error:
+                raise RequestError(415, str(error).replace(str(path), f"'{Path(name).name}'")) from None
+            finally:
+                path.unlink(missing_ok=True)
+            photo = OpenPhoto(image, self.server.colorizers, preview_pixels=min(max(screen, 10_000), 16_000_000))
+            key = self.server.photos.add(photo)  # before the work: a photo over the budget is refused at once
+            session = photo.session(self.server.default_model)
         height, width = image.pixels.shape
         facts = {"id": key, "width": width, "height": height, "preview_width": session.preview_shape[1],
                  "preview_height": session.preview_shape[0], "was_colour": image.was_colour,
@@ -314,13 +333,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         suffix = {"png": ".png", "jpeg": ".jpg", "jpg": ".jpg"}.get(str(file_format).lower())
         if suffix is None:
             raise RequestError(400, f"format must be png or jpeg. Received: {file_format!r}")
-        rgb = _user_call(session.render, hints, vividness, balance)
         path = Path(self.server.folder) / (secrets.token_hex(8) + suffix)
-        try:
-            write_rgb(rgb, path, encoding=Encoding(), alpha=image.alpha)
-            body = path.read_bytes()
-        finally:
-            path.unlink(missing_ok=True)
+        with self.server.full_size:  # one at a time: the full size takes about 7 bytes a pixel
+            rgb = _user_call(session.render, hints, vividness, balance)
+            try:
+                write_rgb(rgb, path, encoding=Encoding(), alpha=image.alpha)
+                del rgb
+                body = path.read_bytes()
+            finally:
+                path.unlink(missing_ok=True)
         content_type = "image/png" if suffix == ".png" else "image/jpeg"
         return 200, content_type, body, {"Content-Disposition": f'attachment; filename="colorized{suffix}"'}
 
@@ -348,13 +369,15 @@ class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 128  # the standard library's 5 resets connections of a burst of previews
 
     def __init__(self, address, colorizers, max_upload_mb=MAX_UPLOAD_MB, max_photos=MAX_PHOTOS, verbose=False,
-                 token=None, idle_seconds=IDLE_SECONDS):
+                 token=None, idle_seconds=IDLE_SECONDS, max_memory_mb=MAX_MEMORY_MB, max_connections=MAX_CONNECTIONS):
         """``colorizers``: name -> ``Colorizer``, the first the default (a hint model, for hints).
         ``token``: what every ``/api/`` call must send (``TOKEN_HEADER``); None: none asked for."""
         self.folder = tempfile.mkdtemp(prefix="colorize-cnn-serve-")  # private (0700): uploads pass through it
+        self._slots, self._closing = threading.BoundedSemaphore(max_connections), False
         super().__init__(address, Handler)  # on failure (a busy port) it calls server_close: the folder goes
         self.colorizers, self.default_model = dict(colorizers), next(iter(colorizers))
-        self.photos = Photos(max_photos)
+        self.photos = Photos(max_photos, int(max_memory_mb * 2**20))
+        self.full_size = threading.Lock()  # decoding an upload, making a download: one at a time
         self.max_upload_bytes = int(max_upload_mb * 2**20)
         self.verbose, self.token, self.idle_seconds = verbose, token, idle_seconds
         host = address[0]
@@ -362,9 +385,36 @@ class Server(http.server.ThreadingHTTPServer):
         self.host_names = LOCAL_NAMES + ((host.lower(),) if host.lower() not in LOCAL_NAMES + ("::1",) else ()) \
             if host in LOOPBACK or host.startswith("127.") else None
 
+    def process_request(self, request, client_address):
+        """Serves the connection in a thread once fewer than ``max_connections`` are served; until
+        then it waits, and the connections after it wait in the listen queue."""
+        while not self._slots.acquire(timeout=0.5):
+            if self._closing:
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def shutdown(self):
+        self._closing = True
+        super().shutdown()
+
     def server_close(self):
         super().server_close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _port(text):
@@ -381,7 +431,7 @@ def _positive_megabytes(text):
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the upload limit is a positive number of megabytes, not {text[:20]!r}")
+        raise argparse.ArgumentTypeError(f"a limit in megabytes is a positive number, not {text[:20]!r}")
     return value
 
 
@@ -404,6 +454,8 @@ def build_parser():
     parser.add_argument("--max-upload-mb", type=_positive_megabytes, default=MAX_UPLOAD_MB, help="default: %(default)s")
     parser.add_argument("--max-photos", type=_at_least_one, default=MAX_PHOTOS, help="photos kept open at once, the "
                         "least recently used closed first (default: %(default)s)")
+    parser.add_argument("--max-memory-mb", type=_positive_megabytes, default=MAX_MEMORY_MB, help="memory the open "
+                        "photos may hold together, the least recently used closed first (default: %(default)s)")
     parser.add_argument("--token", default=None, help="the token the page must send (default: a random one when "
                         "--host is not this computer's, none otherwise)")
     parser.add_argument("--no-token", action="store_true", help="serve other computers without a token: anyone who "
@@ -430,7 +482,8 @@ def main(argv=None):
         print(f"colorize-cnn serve: error: {error}", file=sys.stderr)
         return 1
     try:
-        server = Server((args.host, args.port), colorizers, args.max_upload_mb, args.max_photos, args.verbose, token)
+        server = Server((args.host, args.port), colorizers, args.max_upload_mb, args.max_photos, args.verbose, token,
+                        max_memory_mb=args.max_memory_mb)
     except OSError as error:
         print(f"colorize-cnn serve: error: cannot listen on {args.host}:{args.port} ({error.strerror or error}); "
               "choose another --port.", file=sys.stderr)
@@ -449,6 +502,7 @@ def main(argv=None):
         import webbrowser
 
         webbrowser.open(url)
+    signal.signal(signal.SIGTERM, _interrupt)  # ended by a service manager or `kill`: tidy up as Ctrl+C does
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -137,3 +137,23 @@ def test_a_models_decoding_file_sets_its_default_vividness_and_balance(tmp_path)
     assert chroma[0] < 0.05 * chroma[1]  # a cast and nothing else is taken away whole
     (tmp_path / "cast.json").write_text(json.dumps({"vividness": 0.0}))  # written before balance existed
     assert load_colorizer(path).balance == 0.0
+
+
+def test_a_session_holds_a_preview_not_a_full_size_float_plane_and_renders_as_colorize():
+    import tracemalloc
+
+    from colorize_cnn.colorize import ColorizeSession
+
+    colorizer = load_colorizer("unet_hints")
+    y, x = np.mgrid[0:2400, 0:3200]
+    gray = ((np.sin(x / 40) * np.cos(y / 30) + 1) * 127).astype(np.uint8)  # 7.7 MP
+    hints = [{"x": 500, "y": 400, "color": "#d02020"}]
+    tracemalloc.start()
+    try:
+        session = ColorizeSession(gray, colorizer, preview_pixels=100_000)
+        session.preview(hints)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * gray.size  # under 2 bytes a pixel (the full-size lightness alone would be 4)
+    np.testing.assert_array_equal(session.render(hints), colorize(gray, colorizer, hints=hints))

@@ -167,23 +167,37 @@ def test_old_photos_are_dropped_and_concurrent_tabs_work(server):
     assert status == 404 and "open it again" in json.loads(body)["error"]
 
 
-def test_the_command_line_says_where_it_listens_and_refuses_a_busy_port(tmp_path):
+def test_the_command_line_serves_beyond_this_computer_with_a_token_and_tidies_up_on_sigterm(tmp_path):
+    import signal
     import subprocess
     import sys
 
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.Popen([sys.executable, "-m", "colorize_cnn", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TMPDIR": str(tmp_path)}  # where its private folder goes
+    process = subprocess.Popen([sys.executable, "-m", "colorize_cnn", "serve", "--host", "0.0.0.0", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)
     try:
         line = process.stdout.readline()  # the first line, once it listens
-        assert "http://127.0.0.1:" in line and "this computer only" in line
-        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
-        busy = subprocess.run([sys.executable, "-m", "colorize_cnn", "serve", "--port", str(port)], capture_output=True,
+        assert "other computers too" in line and "?token=" in line, line
+        assert "anyone who can reach this port" in process.stderr.readline()
+        port, token = line.split("http://127.0.0.1:")[1].split("/")[0], line.split("?token=")[1].split()[0]
+        assert len(list(tmp_path.glob("colorize-cnn-serve-*"))) == 1
+        for headers, expected in (({}, 403), ({"X-Colorize-Token": token}, 200)):  # only with the printed token
+            connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+            connection.request("POST", "/api/photos?screen=5000", body=jpeg_bytes(photo()), headers=headers)
+            response = connection.getresponse()
+            assert response.status == expected, response.read()
+            connection.close()
+        busy = subprocess.run([sys.executable, "-m", "colorize_cnn", "serve", "--port", port], capture_output=True,
                               text=True, env=env, timeout=120)
         assert busy.returncode == 1 and "choose another --port" in busy.stderr
+        process.send_signal(signal.SIGTERM)  # as a service manager or `kill` ends it
+        assert process.wait(timeout=30) == 0
+        assert list(tmp_path.glob("colorize-cnn-serve-*")) == []  # the private folder went with it
     finally:
-        os.killpg(process.pid, 9)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, 9)
+            process.wait(timeout=30)
 
 
 def test_other_sites_and_host_names_are_refused_and_the_page_cannot_be_framed(server):
@@ -265,17 +279,49 @@ def test_other_methods_and_malformed_headers_get_a_json_4xx(server):
 
 
 def test_an_idle_connection_is_closed_and_a_burst_of_previews_is_answered(bundled):
-    server = start(bundled, idle_seconds=1)
+    server = start(bundled, idle_seconds=1, max_connections=8)
     try:
         started = time.monotonic()
         assert raw_request(server, b"POST /api/photos HTTP/1.1\r\n") == b""  # half a request, then nothing
         assert time.monotonic() - started < 10
         _, facts = open_photo(server, jpeg_bytes(photo()), screen=10_000)
-        with ThreadPoolExecutor(40) as pool:
+        with ThreadPoolExecutor(100) as pool:  # 100 at once, 8 served at a time, the rest queued: all answered
             statuses = list(pool.map(lambda i: call(server, "POST", f"/api/photos/{facts['id']}/preview",
                                                     json.dumps({"hints": [{"x": i, "y": 5, "color": "#f00"}]}))[0],
-                                     range(80)))
-        assert statuses == [200] * 80
+                                     range(100)))
+        assert statuses == [200] * 100
+    finally:
+        stop(server)
+
+
+def test_idle_connections_hold_at_most_the_connection_bound_and_the_page_is_served_after(bundled):
+    import socket
+
+    server = start(bundled, idle_seconds=1, max_connections=2)
+    threads = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=30) for _ in range(6)]
+    try:
+        time.sleep(0.5)
+        assert threading.active_count() <= threads + 2  # one thread a connection served, no more
+        started = time.monotonic()
+        status, kind, _ = call(server, "GET", "/")  # waits its turn: two idle ones a second are closed
+        assert status == 200 and kind.startswith("text/html") and time.monotonic() - started < 30
+    finally:
+        for connection in idle:
+            connection.close()
+        stop(server)
+
+
+def test_photos_are_kept_within_the_memory_budget_and_one_over_it_is_refused(bundled):
+    server = start(bundled, max_memory_mb=0.5)  # a 120 x 180 photo with two 20,000-pixel previews: 0.17 MB
+    try:
+        opened = [open_photo(server, jpeg_bytes(photo(seed=seed)))[1]["id"] for seed in range(3)]
+        assert len(server.photos) == 2  # the oldest was closed to stay within 0.5 MB
+        assert call(server, "POST", f"/api/photos/{opened[0]}/preview", b"{}")[0] == 404
+        assert call(server, "POST", f"/api/photos/{opened[2]}/preview", b"{}")[0] == 200
+        status, facts = open_photo(server, jpeg_bytes(photo(600, 900)), screen=100_000)  # 1.3 MB: never fits
+        assert status == 413 and "--max-memory-mb" in facts["error"]
+        assert len(server.photos) == 2  # and nothing open was closed for it
     finally:
         stop(server)
 
@@ -284,6 +330,7 @@ def test_an_idle_connection_is_closed_and_a_burst_of_previews_is_answered(bundle
     ("--port", "99999", "from 0 to 65535"), ("--port", "-1", "from 0 to 65535"),
     ("--max-photos", "0", "at least one photo"), ("--max-photos", "nan", "at least one photo"),
     ("--max-upload-mb", "-1", "positive number"), ("--max-upload-mb", "inf", "positive number"),
+    ("--max-memory-mb", "0", "positive number"),
     ("--token", "", "needs a value"),
 ])
 def test_bad_server_options_are_refused_at_start(option, value, message, capsys):
@@ -337,7 +384,7 @@ def timings(driver):
 
 
 @pytest.mark.slow
-def test_the_page_in_a_real_browser(server, tmp_path):
+def test_the_page_in_a_real_browser(bundled, tmp_path):
     from skimage import data
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -350,9 +397,10 @@ def test_the_page_in_a_real_browser(server, tmp_path):
     rgb = data.chelsea()
     (tmp_path / "cat.jpg").write_bytes(jpeg_bytes(rgb, 95))
     (tmp_path / "broken.jpg").write_bytes(jpeg_bytes(rgb)[:300])
+    server = start(bundled, token="from-the-url")  # as beyond this computer: the page sends the URL's token
     driver = chromium_driver(downloads)
     try:
-        driver.get(f"http://127.0.0.1:{server.server_address[1]}/")
+        driver.get(f"http://127.0.0.1:{server.server_address[1]}/?token=from-the-url")
         driver.find_element(By.ID, "photo-file").send_keys(str(tmp_path / "cat.jpg"))
         wait_for(lambda: timings(driver) >= 1, what="the automatic result")
         assert "turned to gray first" in wait_for(lambda: "451 x 300" in driver.find_element(By.ID, "status").text
@@ -428,3 +476,4 @@ def test_the_page_in_a_real_browser(server, tmp_path):
         assert "broken.jpg" in message and "truncated or corrupt" in message
     finally:
         driver.quit()
+        stop(server)
