@@ -147,15 +147,22 @@ def _exists(path):
 
 
 def _complete_image(path):
-    """Whether ``path`` is an image that decodes to its end (a finished output, not a cut-short one)."""
+    """Whether ``path`` is an image that decodes to its end (a finished output, not a cut-short
+    one); ``None`` with the reason when it cannot even be read (no permission, a folder): then it
+    cannot be checked, and is left as it is."""
     from PIL import Image
 
     try:
+        with open(path, "rb") as stream:
+            stream.read(1)
+    except OSError as error:
+        return None, error.strerror or str(error)
+    try:
         with Image.open(path) as image:
             image.load()
-        return True
+        return True, None
     except Exception:  # anything that stops decoding means "not complete": it is written again
-        return False
+        return False, None
 
 
 def _notes(image, dropped):
@@ -231,17 +238,23 @@ def main(argv=None):
     for leftover in stale_temporaries([target for _, target in jobs], older_than=STALE_SECONDS):
         leftover.unlink(missing_ok=True)  # a killed run's half-written outputs (younger ones may be in progress)
     if args.skip_existing:
-        done = []
+        done, unchecked = [], []
         for source, target in jobs:
             if not _exists(target):
                 continue
-            if _complete_image(target):
+            complete, reason = _complete_image(target)
+            if complete:
                 done.append((source, target))
                 print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
+            elif complete is None:  # it may be a finished output: never replaced unseen
+                unchecked.append((source, target))
+                errors.append(f"{target} exists but could not be checked ({reason}): left as it is; make it "
+                              "readable, or remove it, and run again.")
+                print(f"colorize-cnn: error: {errors[-1]}", file=sys.stderr)
             else:  # never replace somebody's file without a word
                 print(f"colorize-cnn: {target} exists but is not a whole image (cut short, or not an image): "
                       "written again", file=sys.stderr)
-        jobs = [job for job in jobs if job not in done]
+        jobs = [job for job in jobs if job not in done and job not in unchecked]
         if done and not jobs and not errors:
             return EXIT_OK
     if not jobs:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from colorize_cnn.config import DISTRIBUTIONS, LEARNING_RATE_SCHEDULES, PRECISIONS, TrainConfig
+from colorize_cnn.distribution import JOIN_TIMEOUT
 from colorize_cnn.files import METRICS_FILE, MODEL_FILE, README_ASSETS, RUNS_DIR
 
 DATA_ENV_VAR = "COLORIZE_CNN_DATA"
@@ -33,6 +34,16 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds (under a day), got {text[:20]!r}")
     return value
 
 
@@ -82,6 +93,9 @@ def parse_args(config, argv):
                         "(or $KERAS_DISTRIBUTION_NUM_PROCESSES)")
     parser.add_argument("--process-id", type=int, metavar="I", help="--distribute processes: this one's, 0 to N-1 "
                         "(or $KERAS_DISTRIBUTION_PROCESS_ID); process 0 writes the run's files")
+    parser.add_argument("--join-timeout", type=_positive_seconds, default=JOIN_TIMEOUT, metavar="SECONDS",
+                        help="--distribute processes: how long the processes wait for each other at the start "
+                        "(default: %(default)s)")
     for field in dataclasses.fields(config.train):
         default = getattr(config.train, field.name)
         if field.name in _NOT_OPTIONS:
@@ -94,22 +108,21 @@ def parse_args(config, argv):
 
 def main(config, argv=None):
     """Command-line entry point of an experiment script; returns the exit status."""
+    from colorize_cnn import distribution
     from colorize_cnn.errors import report_errors
 
     args = parse_args(config, argv)
     overrides = {field.name: getattr(args, field.name) for field in dataclasses.fields(config.train)
                  if field.name not in ("model_name", "model_kwargs")}
     out_dir = args.out or RUNS_DIR / (config.name + (f"-limit{args.limit}" if args.limit else ""))
-    with report_errors() as status:
+    with report_errors() as status, distribution.parting():
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, **overrides),  # the one place
                                      dataset_weights=tuple(getattr(args, "dataset_weights", None) or ()))
         if args.logical_cpus:
-            from colorize_cnn.distribution import use_logical_cpus
-
-            use_logical_cpus(args.logical_cpus)
-        from colorize_cnn.distribution import set_process_environment
-
-        set_process_environment(args.coordinator, args.num_processes, args.process_id)
+            distribution.use_logical_cpus(args.logical_cpus)
+        distribution.set_process_environment(args.coordinator, args.num_processes, args.process_id, args.join_timeout)
+        if config.train.distribute == "processes":
+            distribution.process_settings()  # a bad --coordinator or --process-id: refused before the data is read
         run(config, data_dir=args.data, limit=args.limit, out_dir=out_dir, assets_dir=args.assets,
             choice_photos=args.choose_on)
     return status.code
@@ -135,8 +148,6 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
                            weights=config.dataset_weights or None)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     model, history = train(config.train, dataset, out_dir)
-    from colorize_cnn import distribution
-
     if config.train.distribute == "processes":  # each says what it ended with (the same, if all went well)
         import numpy as np
 

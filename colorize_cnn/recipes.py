@@ -78,7 +78,6 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
     that ``evaluate.pick_vividness`` accepts on both.
     """
     import keras
-    import numpy as np
 
     from colorize_cnn import color, evaluate, heads
     from colorize_cnn.colorize import load_colorizer

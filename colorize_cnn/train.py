@@ -82,6 +82,19 @@ class TrainingDiskFullError(UserError, OSError):
     """No room on the disk for the next training backup; the last complete one is kept."""
 
 
+class TrainingDivergedError(UserError):
+    """The training loss became NaN or infinite; the last complete backup is kept."""
+
+
+def check_finite(name, *arrays):
+    """Refuses training images that hold NaN or infinite values, before any training."""
+    for array in arrays:
+        if np.issubdtype(np.asarray(array).dtype, np.floating) and not np.isfinite(array).all():
+            bad = np.flatnonzero(~np.isfinite(np.asarray(array)).reshape(len(array), -1).all(axis=1))
+            raise UserError(f"{name} holds NaN or infinite values ({len(bad)} image(s), the first at index {bad[0]}): "
+                            "training on them would make every weight NaN. Fix or drop those images.")
+
+
 class EpochCheckpoints(keras.callbacks.Callback):
     """Training that survives a kill or a full disk at any instant, and never resumes from a
     damaged backup.
@@ -97,6 +110,8 @@ class EpochCheckpoints(keras.callbacks.Callback):
     """
 
     PATTERN = "epoch-*.weights.h5"
+    # A loss that turns NaN or infinite stops the run at once (``TrainingDivergedError``), before a
+    # backup of the broken weights could replace the last good one.
 
     def __init__(self, backup_dir, history_path, writer=True):
         super().__init__()
@@ -142,7 +157,22 @@ class EpochCheckpoints(keras.callbacks.Callback):
         with atomic_output(self.history_path) as temporary:
             temporary.write_text("".join(lines[: epochs + 1]))
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            kept = sorted(self.backup_dir.glob(self.PATTERN))
+            print(flush=True)
+            raise TrainingDivergedError(
+                f"the training loss became {float(loss)} in epoch {self.epoch + 1} (step {batch + 1}): training diverged. "
+                + (f"The backup of epoch {kept[-1].name[6:10].lstrip('0')} is kept, but resuming would diverge again: "
+                   if kept else "") + "lower --learning-rate, or check the training images.")
+
     def on_epoch_end(self, epoch, logs=None):
+        if not np.isfinite(float((logs or {}).get("loss", 0.0))):
+            self.on_train_batch_end(0, logs)
         path = self.backup_dir / f"epoch-{epoch + 1:04d}.weights.h5"
         if not self.writer:  # it takes part in the save; process 0 writes the file
             save_model(self.model, path, writer=False)
@@ -185,17 +215,26 @@ def train(config, dataset, out_dir, verbose="auto"):
     out_dir.mkdir(parents=True, exist_ok=True)
     backup_dir, history_path = out_dir / BACKUP_DIR, out_dir / HISTORY_FILE
     config_path, model_path = out_dir / CONFIG_FILE, out_dir / MODEL_FILE
-    scope = distribution.scope(config.distribute)  # several processes: joined here, before any decision
-    writer = distribution.is_writer()  # process 0 alone decides, writes and removes; the others follow
+    if not isinstance(dataset, PhotoSet):  # arrays from the Python API; decoded photos are always finite
+        check_finite("the training images", dataset.train.rgb, dataset.train.gray)
+        check_finite("the held-out images", dataset.test.rgb, dataset.test.gray)
     recorded = dataclasses.asdict(config)
     recorded["model_kwargs"] = [list(item) for item in config.model_kwargs]
     del recorded["distribute"]  # the same run, whichever devices it trains on
+    # several processes: joined here, before any decision, and refused if their runs differ
+    scope = distribution.scope(config.distribute, settings=[recorded, dataset.name, dataset.train_size,
+                                                              len(dataset.test)])
+    batch_size, shard = distribution.shard(config.batch_size)  # a batch the devices or processes cannot share: refused
+    shard = None if batch_size == config.batch_size else shard
+    writer = distribution.is_writer()  # process 0 alone decides, writes and removes; the others follow
     same_config = config_path.exists() and _same_run(json.loads(config_path.read_text()), recorded)
     finished = (same_config and model_path.exists() and history_path.exists()
                 and len(read_history(history_path).get("loss", [])) == config.epochs)
     if distribution.agree(finished):  # finished before; evaluation was interrupted
         if writer:
             shutil.rmtree(backup_dir, ignore_errors=True)  # what a kill while removing it left
+        keras.distribution.set_distribution(None)
+        distribution.leave()
         return keras.saving.load_model(model_path, compile=False), read_history(history_path)
     if writer and not same_config and backup_dir.exists():  # another run's backup: it cannot continue this one
         print(f"training settings differ from the unfinished run in {out_dir}: starting afresh")
@@ -209,8 +248,6 @@ def train(config, dataset, out_dir, verbose="auto"):
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
                                           steps_per_epoch, scope)
     takes_hints = heads.takes_hints(model)
-    batch_size, shard = distribution.shard(config.batch_size)
-    shard = None if batch_size == config.batch_size else shard
     endless = False  # a stream without end: model.fit counts steps_per_epoch
     if isinstance(dataset, PhotoSet):
         endless = bool(dataset.mix or config.steps_per_epoch)
@@ -235,20 +272,21 @@ def train(config, dataset, out_dir, verbose="auto"):
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
     progress = balanced_subset(test.labels, min(PROGRESS_IMAGES, len(test)))
     checkpoints = EpochCheckpoints(backup_dir, history_path, writer)
-    fitted = model.fit(
-        training,
-        validation_data=validation,
-        epochs=config.epochs,
-        steps_per_epoch=steps_per_epoch if endless else None,
-        initial_epoch=checkpoints.restore(model),  # 0, or the epochs of the newest good backup
-        shuffle=False,  # the dataset reshuffles itself every epoch
-        verbose=verbose if writer else 0,
-        callbacks=[
-            EpochClock(test.gray[progress], test.rgb[progress], config.progress_vividness),
-            *([keras.callbacks.CSVLogger(str(history_path), append=True)] if writer else []),
-            checkpoints,  # kept until model.keras is saved: a kill between fit and the save loses nothing
-        ],
-    )
+    with distribution.watched():  # a process lost meanwhile: its one line, not a failed collective's traceback
+        fitted = model.fit(
+            training,
+            validation_data=validation,
+            epochs=config.epochs,
+            steps_per_epoch=steps_per_epoch if endless else None,
+            initial_epoch=checkpoints.restore(model),  # 0, or the epochs of the newest good backup
+            shuffle=False,  # the dataset reshuffles itself every epoch
+            verbose=verbose if writer else 0,
+            callbacks=[
+                EpochClock(test.gray[progress], test.rgb[progress], config.progress_vividness),
+                *([keras.callbacks.CSVLogger(str(history_path), append=True)] if writer else []),
+                checkpoints,  # kept until model.keras is saved: a kill between fit and the save loses nothing
+            ],
+        )
     final = keras.Model(model.input, model.output, name=model.name)  # no optimizer state
     if keras.distribution.distribution() is not None:  # JAX: from here on each process works alone
         final = distribution.local_copy(final)

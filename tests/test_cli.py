@@ -396,6 +396,15 @@ def test_skip_existing_resumes_a_folder_run_and_redoes_damaged_outputs(tmp_path,
     assert (out / "a.png").stat().st_mtime_ns == before and Image.open(out / "c.png").load() is not None
     with pytest.raises(SystemExit):
         main([str(folder), "-o", str(out), "--skip-existing", "--overwrite"])
+    (out / "b.png").unlink()
+    (out / "b.png").mkdir()  # an output that cannot be read (as a file without read permission cannot)
+    (out / "b.png" / "keep.txt").write_text("somebody's")
+    (out / "c.png").unlink()
+    capsys.readouterr()
+    assert main([str(folder), "-o", str(out), "--model", str(tiny_unet_file), "--skip-existing"]) == 1
+    err = capsys.readouterr().err
+    assert "b.png exists but could not be checked (Is a directory): left as it is" in err and "Traceback" not in err
+    assert (out / "b.png" / "keep.txt").read_text() == "somebody's" and Image.open(out / "c.png").load() is not None
 
 
 def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path, tiny_unet_file, capsys, monkeypatch):

@@ -236,3 +236,41 @@ def test_a_run_recorded_before_a_setting_existed_is_still_the_same_run(tiny_cifa
     before = (tmp_path / "model.keras").stat().st_mtime_ns
     train(config, tiny_cifar, tmp_path)  # finished before: recognised, not trained again
     assert (tmp_path / "model.keras").stat().st_mtime_ns == before
+
+
+def test_non_finite_training_images_are_refused_before_training(tiny_cifar, tmp_path):
+    import dataclasses
+
+    rgb = tiny_cifar.train.rgb.astype(np.float32)
+    rgb[3, 0, 0, 1] = np.nan
+    broken = dataclasses.replace(tiny_cifar, train=dataclasses.replace(tiny_cifar.train, rgb=rgb))
+    with pytest.raises(UserError, match="NaN or infinite values .*the first at index 3"):
+        train(TrainConfig(model_name="flatten_dense", epochs=1, batch_size=10), broken, tmp_path, verbose=0)
+    assert not (tmp_path / "history.csv").exists()
+
+
+def test_a_loss_that_turns_nan_stops_the_run_and_keeps_the_last_good_backup(tiny_cifar, tmp_path):
+    from colorize_cnn.train import TrainingDivergedError
+
+    class Diverge(keras.callbacks.Callback):  # as a too-high learning rate would, in the second epoch
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.set_weights([np.full_like(w, np.nan) for w in self.model.get_weights()])
+
+    original_fit = keras.Model.fit
+
+    def fit_diverging(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[Diverge(), *callbacks], **kwargs)
+
+    config = TrainConfig(model_name="flatten_dense", epochs=3, batch_size=10)
+    keras.Model.fit = fit_diverging
+    try:
+        with pytest.raises(TrainingDivergedError, match="nan in epoch 2 .*backup of epoch 1 is kept"):
+            train(config, tiny_cifar, tmp_path, verbose=0)
+    finally:
+        keras.Model.fit = original_fit
+    backups = list((tmp_path / "backup").iterdir())
+    assert [path.name for path in backups] == ["epoch-0001.weights.h5"] and not (tmp_path / MODEL_FILE).exists()
+    assert len(read_history(tmp_path / "history.csv")["loss"]) == 1  # the good epoch alone
+    _, history = train(config, tiny_cifar, tmp_path, verbose=0)  # resumes from it, finite
+    assert len(history["loss"]) == 3 and np.isfinite(history["loss"]).all()
