@@ -3,7 +3,7 @@ to the updated preview on screen, and the full-size PNG download, for photos of 
 megapixels; and the server's memory per open photo.
 
 The photo is scikit-image's astronaut (a real colour photograph), resized and saved as a JPEG. The
-server runs in this process with the bundled models (``colorize_cnn.serve.Server`` on 127.0.0.1),
+server runs in this process with the bundled models (``colorize_cnn.app.serve.Server`` on 127.0.0.1),
 the browser is Debian's chromium driven by Selenium (the test extra), with a 1280 x 800 window; the
 page asks for previews of its screen's size (headless Chromium reports an 800 x 600 screen). Each click adds one hint at a random point and is timed by the page
 (``window.colorizeTimings``: change -> request -> PNG decoded -> drawn); medians over ``--clicks``.
@@ -47,7 +47,7 @@ def main(argv=None):
     from selenium.webdriver.common.by import By
 
     from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.serve import Server
+    from colorize_cnn.app.serve import Server
     from tests.test_serve import chromium_driver, wait_for
 
     colorizers = {"unet_hints": load_colorizer("unet_hints"), "unet_photo": load_colorizer("unet_photo")}

@@ -66,7 +66,7 @@ def measure(path):
     """One run: the held and peak bytes above the loaded server, per step of ``STEPS``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.serve import Server
+    from colorize_cnn.app.serve import Server
 
     server = Server(("127.0.0.1", 0), {"unet_hints": load_colorizer("unet_hints"),
                                        "unet_photo": load_colorizer("unet_photo")}, max_upload_mb=100)

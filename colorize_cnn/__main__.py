@@ -1,3 +1,3 @@
-from colorize_cnn.cli import run
+from colorize_cnn.app.cli import run
 
 run()

@@ -82,7 +82,7 @@ def choose_decoding(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None):
         return {"vividness": 0.0, "balance": 0.0,
                 "chosen_on": "not chosen: the original models are measured on their own RGB"}
     if photos is not None:
-        from colorize_cnn.colorize import load_colorizer
+        from colorize_cnn.colorizer import load_colorizer
 
         photo_sets = photos if isinstance(photos, dict) else {f"{len(photos)} validation photos": photos}
         (vividness, balance), fronts = choose_on_photo_sets(load_colorizer(model), photo_sets)

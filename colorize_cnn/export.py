@@ -26,7 +26,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from colorize_cnn.colorize import WEIGHTS_DIR, Colorizer, load_colorizer
+from colorize_cnn.colorizer import WEIGHTS_DIR, Colorizer, load_colorizer
 from colorize_cnn.files import atomic_output
 from colorize_cnn.hints import HINT_CHANNELS, hint_planes, make_hint
 from colorize_cnn.networks import KERAS, METADATA_PREFIX, OnnxNetwork

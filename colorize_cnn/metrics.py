@@ -105,15 +105,6 @@ def colourfulness_per_image(rgb):
 
 
 METRIC_NAMES = ("psnr", "ssim", "auc", "auc_rebalanced", "acc2", "colourfulness", "colourfulness_ratio")
-METRIC_LABELS = {
-    "psnr": "PSNR (dB)",
-    "ssim": "SSIM",
-    "auc": "AuC (%)",
-    "auc_rebalanced": "AuC rebal. (%)",
-    "acc2": "Acc@2% (%)",
-    "colourfulness": "CF",
-    "colourfulness_ratio": "CF / truth CF",
-}
 
 
 def per_image_metrics(predicted_rgb, true_rgb, prior=None, every=True):

@@ -350,7 +350,7 @@ def _compiled_model(config, ab_prior, steps_per_epoch, scope=None):
     keras.mixed_precision.set_global_policy(config.precision)  # layers built from here on compute in it
     model = build_model(config.model_name, **dict(config.model_kwargs))
     if config.initial_model is not None:  # fine-tuning: start from a trained model's weights
-        from colorize_cnn.colorize import load_colorizer
+        from colorize_cnn.colorizer import load_colorizer
 
         transfer_weights(load_colorizer(config.initial_model, runtime="keras").model, model)
     distributed = config.distribute != "none"

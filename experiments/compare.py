@@ -12,7 +12,7 @@ Time: about 3 minutes on a 2-core CPU.
 
 import sys
 
-from colorize_cnn.compare import CompareConfig, main
+from colorize_cnn.reports.compare import CompareConfig, main
 
 CONFIG = CompareConfig(
     # (experiment name, title), in the README's order

@@ -12,7 +12,7 @@ Time:  about 20 minutes for 10 epochs at batch size 32 on a 2-core CPU with 8 fi
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="conv_flatten_dense",

@@ -11,7 +11,7 @@ Time:  about 2 minutes for the default 10 epochs at batch size 32 on a 2-core CP
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="flatten_dense",

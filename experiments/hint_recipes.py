@@ -1,7 +1,7 @@
 """How to fine-tune the hint model: a few recipes, each trained from the bundled photo model for the
 same number of training steps, scored on BSDS500 val (whole photos at their own size, through
 ``colorize``) with 0, 1, 5 and 10 hints drawn from the truth by the evaluation's protocol
-(``colorize_cnn.hint_evaluation``), beside the automatic model they start from. The winner's
+(``colorize_cnn.reports.hint_report``), beside the automatic model they start from. The winner's
 settings go to experiments/unet_hints.py.
 
 Trains from in-memory arrays with Keras's own input (``train.train_on_arrays``), so it runs on any
@@ -17,7 +17,7 @@ Quick: add --images 200 --recipes "fine-tune, lr 3e-4" --steps-of-images 200
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.recipes import RecipeConfig, main
+from colorize_cnn.reports.recipes import RecipeConfig, main
 
 REFERENCE = TrainConfig(  # experiments/unet_hints.py's model, fine-tuned from the bundled photo model
     model_name="unet_hints", model_kwargs=(("base_filters", 24),), initial_model="unet_photo", epochs=2,

@@ -1,5 +1,5 @@
 """Hints, measured: the hint model with 0, 1, 2, 5, 10, 20 and 50 hints drawn from the truth by a
-fixed, seeded protocol (``colorize_cnn.hint_evaluation``; the hint files are saved under
+fixed, seeded protocol (``colorize_cnn.reports.hint_report``; the hint files are saved under
 runs/hints/hint-files, and a re-run uses them), on BSDS500 test (whole photos at their own size,
 through ``colorize``) and 1,000 class-balanced Tiny ImageNet val images, next to the gray baseline
 and the automatic model; how far one hint spreads, on BSDS500 test's human segmentations; the
@@ -13,7 +13,7 @@ Time:  about 15 minutes on a 2-core CPU.
 
 import sys
 
-from colorize_cnn.hint_evaluation import main
+from colorize_cnn.reports.hint_report import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

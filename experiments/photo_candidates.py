@@ -25,7 +25,7 @@ Time:  about 40 minutes on a 2-core CPU, after the training runs.
 
 import sys
 
-from colorize_cnn.photos import PhotoReportConfig, main
+from colorize_cnn.reports.photo_report import PhotoReportConfig, main
 
 CONFIG = PhotoReportConfig(
     models=(

@@ -18,7 +18,7 @@ Quick: add --images 200 --held-out 50 --recipes reference --steps-of-images 400
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.recipes import RecipeConfig, main
+from colorize_cnn.reports.recipes import RecipeConfig, main
 
 REFERENCE = TrainConfig(  # experiments/unet_photo.py's recipe (the old default)
     model_name="unet_photo", model_kwargs=(("base_filters", 24),), epochs=4, batch_size=32, learning_rate=2e-3,

@@ -27,7 +27,7 @@ Time:  73 minutes on a 2-core CPU for four models (each scored at 30 decodings o
 
 import sys
 
-from colorize_cnn.photos import PhotoReportConfig, main
+from colorize_cnn.reports.photo_report import PhotoReportConfig, main
 
 CONFIG = PhotoReportConfig(
     models=(

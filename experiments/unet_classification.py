@@ -13,7 +13,7 @@ Time:  about 5 minutes an epoch on a 2-core CPU (0.5M parameters); the default i
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="unet_classification",

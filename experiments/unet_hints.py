@@ -18,7 +18,7 @@ Time:  about 40 minutes an epoch of 50,000 crops on a 2-core CPU (resumable afte
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="unet_hints",

@@ -17,7 +17,7 @@ Time:  about an hour on a 2-core CPU (4 epochs of 50,000 images at about 60 imag
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="unet_photo",

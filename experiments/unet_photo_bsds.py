@@ -19,7 +19,7 @@ Time:  about 5 minutes on a 2-core CPU (180 photos, 40 epochs).
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="unet_photo_bsds",

@@ -19,7 +19,7 @@ Time:  about 15 minutes on a 2-core CPU (40,000 crops).
 import sys
 
 from colorize_cnn.config import TrainConfig
-from colorize_cnn.experiment import ExperimentConfig, main
+from colorize_cnn.reports.experiment import ExperimentConfig, main
 
 CONFIG = ExperimentConfig(
     name="unet_photo_mix",

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from colorize_cnn import color
-from colorize_cnn.cli import main
+from colorize_cnn.app.cli import main
 from colorize_cnn.images import read_gray
 
 
@@ -168,7 +168,7 @@ def test_module_entry_point_help_is_quick_and_clean():
     result = subprocess.run([sys.executable, "-m", "colorize_cnn", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "INPUT" in result.stdout
     check = subprocess.run(
-        [sys.executable, "-c", "import sys, colorize_cnn.cli as c; c.build_parser(); print('tensorflow' in sys.modules)"],
+        [sys.executable, "-c", "import sys, colorize_cnn.app.cli as c; c.build_parser(); print('tensorflow' in sys.modules)"],
         capture_output=True, text=True, timeout=60,
     )
     assert check.stdout.strip() == "False"
@@ -203,7 +203,8 @@ def test_vividness_and_balance_change_the_colours_and_are_bounded(tmp_path):
 
 
 def test_output_encoding_options(tmp_path, tiny_unet_file):
-    from colorize_cnn import cli, images
+    from colorize_cnn import images
+    from colorize_cnn.app import cli
 
     defaults = cli.build_parser().parse_args(["x.png"])
     assert (defaults.png_compression, defaults.jpeg_quality) == (images.PNG_COMPRESSION, images.JPEG_QUALITY)
@@ -281,7 +282,7 @@ def test_a_killed_write_leaves_nothing_a_later_run_reads_and_is_cleaned_up(tmp_p
 
 
 def test_folder_names_and_colliding_outputs(tmp_path, tiny_unet_file, capsys, monkeypatch):
-    from colorize_cnn.cli import plan_jobs
+    from colorize_cnn.app.cli import plan_jobs
 
     monkeypatch.chdir(tmp_path)
     Image.fromarray(gradient()).save(tmp_path / "x.bmp")

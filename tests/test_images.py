@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_cnn.cli import main
+from colorize_cnn.app.cli import main
 from colorize_cnn.images import GrayImage, ImageError, read_gray
 
 FUZZ_CASES = 2400

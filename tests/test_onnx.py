@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from colorize_cnn.colorize import WEIGHTS_DIR, ColorizeSession, ModelLoadError, colorize, load_colorizer
+from colorize_cnn.colorize import ColorizeSession, ModelLoadError, colorize, load_colorizer
+from colorize_cnn.colorizer import WEIGHTS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = sorted(path.stem for path in WEIGHTS_DIR.glob("*.keras"))
@@ -112,9 +113,9 @@ import http.client, io, json, sys, threading
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from colorize_cnn import cli
+from colorize_cnn.app import cli
 from colorize_cnn.colorize import ColorizeSession, colorize, load_colorizer, suggest_colours
-from colorize_cnn.serve import Server
+from colorize_cnn.app.serve import Server
 
 folder = Path(sys.argv[1])
 gray = (np.add.outer(np.arange(90), np.arange(120)) % 256).astype(np.uint8)
@@ -146,7 +147,7 @@ def test_the_inference_path_imports_no_framework(tmp_path):
 
 
 WITHOUT_KERAS = "import sys; sys.modules['keras'] = sys.modules['tensorflow'] = None; " \
-                "sys.argv[0] = 'colorize-cnn'; from colorize_cnn.cli import run; run()"
+                "sys.argv[0] = 'colorize-cnn'; from colorize_cnn.app.cli import run; run()"
 
 
 def test_a_keras_model_without_the_train_extra_says_what_to_install(tmp_path, tiny_unet_file):

@@ -5,7 +5,7 @@ from PIL import Image
 
 import pytest
 
-from colorize_cnn.photos import PhotoReportConfig, photo_demo, photo_report, working_size_sweep
+from colorize_cnn.reports.photo_report import PhotoReportConfig, photo_demo, photo_report, working_size_sweep
 
 
 def test_photo_demo_keeps_size_and_lightness(tmp_path, tiny_unet_file):
@@ -94,7 +94,7 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
 
 
 def test_chroma_upsampling_report_on_whole_photos(bsds_folder, tmp_path):
-    from colorize_cnn.photos import upsampling_report
+    from colorize_cnn.reports.photo_report import upsampling_report
 
     summary = upsampling_report(bsds_folder, tmp_path, sigmas=(5.0, 10.0), limit=2)
     assert list(summary["val"]) == ["gray baseline", "joint_bilateral (sigma 5)", "joint_bilateral (sigma 10)",
@@ -111,7 +111,7 @@ def test_chroma_upsampling_report_on_whole_photos(bsds_folder, tmp_path):
 def test_a_ridge_read_out_recovers_a_linear_relation_and_a_penalty_shrinks_it():
     import numpy as np
 
-    from colorize_cnn.balance_probe import fit_ridge, r_squared, rms_error
+    from colorize_cnn.reports.balance_probe import fit_ridge, r_squared, rms_error
 
     rng = np.random.default_rng(0)
     features = rng.normal(size=(400, 6)) * [1, 2, 3, 4, 5, 6] + 10
@@ -124,7 +124,7 @@ def test_a_ridge_read_out_recovers_a_linear_relation_and_a_penalty_shrinks_it():
 
 @pytest.mark.slow
 def test_balance_probe_fits_on_images_the_model_never_saw(tiny_imagenet_zip, bsds_folder, tmp_path):
-    from colorize_cnn.balance_probe import probe_report
+    from colorize_cnn.reports.balance_probe import probe_report
     from colorize_cnn.models import build_model
 
     model = tmp_path / "photo.keras"

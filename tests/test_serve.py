@@ -18,7 +18,7 @@ from PIL import Image
 from colorize_cnn import color
 from colorize_cnn.colorize import colorize, load_colorizer
 from colorize_cnn.images import read_gray
-from colorize_cnn.serve import Server
+from colorize_cnn.app.serve import Server
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +334,7 @@ def test_photos_are_kept_within_the_memory_budget_and_one_over_it_is_refused(bun
     ("--token", "", "needs a value"),
 ])
 def test_bad_server_options_are_refused_at_start(option, value, message, capsys):
-    from colorize_cnn.serve import main
+    from colorize_cnn.app.serve import main
 
     with pytest.raises(SystemExit) as stopped:
         main([f"{option}={value}"])

@@ -1,15 +1,15 @@
 """``colorize-cnn INPUT... [-o OUT] [--model NAME_OR_PATH] [--hints FILE]``: colorize image files or folders;
-``colorize-cnn serve``: the local web page (``colorize_cnn.serve``)."""
+``colorize-cnn serve``: the local web page (``colorize_cnn.app.serve``)."""
 
 import argparse
-import contextlib
-import os
 import sys
 from pathlib import Path
 
 from colorize_cnn.config import MAX_WORKING_SIZE, WORKING_SIZE
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130  # argparse exits 2 on bad usage; 130: Ctrl-C, as shells do
+from colorize_cnn.app.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, exit_now, quiet_tensorflow_start
+
+PROGRAM = "colorize-cnn"
 
 
 def _version():
@@ -174,102 +174,100 @@ def _notes(image, dropped):
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-@contextlib.contextmanager
-def _quiet_tensorflow_start():
-    """Keeps TensorFlow's start-up log lines (oneDNN, CUDA probing; written by its C++ logger to file
-    descriptor 2, past ``TF_CPP_MIN_LOG_LEVEL`` in TensorFlow 2.21) off the user's terminal, unless
-    the user set ``TF_CPP_MIN_LOG_LEVEL`` to ask for them. Python errors are reported after it."""
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
-        yield
-        return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["serve"]:  # the web page (a file named "serve" is ./serve)
-        from colorize_cnn.serve import main as serve
+        from colorize_cnn.app.serve import main as serve
 
         return serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    from colorize_cnn.colorize import check_working_size
+    encoding = _checked_options(parser, args)
+    from colorize_cnn.hints import HintError, parse_short_hint, read_hints_file
+
+    try:
+        hints = (read_hints_file(args.hints) if args.hints else ()) + tuple(map(parse_short_hint, args.hint))
+    except HintError as problem:
+        error(PROGRAM, problem)
+        return EXIT_FAILED
+    jobs, errors = plan_jobs(args.inputs, args.output)
+    if hints and (len(args.inputs) > 1 or _kind(args.inputs[0]) == "folder"):
+        error(PROGRAM, "hints name positions in one photo; give them with one input file, not a folder or several "
+                       "photos.")
+        return EXIT_FAILED
+    for message in errors:
+        error(PROGRAM, message)
+    from colorize_cnn.files import STALE_SECONDS, stale_temporaries
+
+    for leftover in stale_temporaries([target for _, target in jobs], older_than=STALE_SECONDS):
+        leftover.unlink(missing_ok=True)  # a killed run's half-written outputs (younger ones may be in progress)
+    if args.skip_existing:
+        before = len(jobs)
+        jobs = _without_finished(jobs, errors)
+        if len(jobs) < before and not jobs and not errors:
+            return EXIT_OK
+    if not jobs:
+        return EXIT_FAILED
+    return _colorize_jobs(args, jobs, errors, hints, encoding)
+
+
+def _checked_options(parser, args):
+    """The API's own checks of the options, reported as usage errors (exit 2); the output encoding."""
+    from colorize_cnn.colorizer import check_working_size
     from colorize_cnn.errors import BadArgumentError
     from colorize_cnn.heads import check_balance, check_vividness
     from colorize_cnn.images import Encoding
 
-    try:  # the API's own checks, reported as usage errors (exit 2)
+    try:
         check_working_size(WORKING_SIZE if args.working_size is None else args.working_size)
         if args.vividness is not None:
             check_vividness(args.vividness)
         if args.balance is not None:
             check_balance(args.balance)
         encoding = Encoding(args.png_compression, args.jpeg_quality)
-    except BadArgumentError as error:
-        parser.error(str(error))
+    except BadArgumentError as problem:
+        parser.error(str(problem))
     if args.overwrite and args.skip_existing:
         parser.error("--overwrite and --skip-existing contradict each other; choose one.")
-    from colorize_cnn.hints import HintError, parse_short_hint, read_hints_file
+    return encoding
+
+
+def _without_finished(jobs, errors):
+    """``--skip-existing``: the jobs left once outputs that decode whole are skipped; an output that
+    cannot be read is left as it is and reported in ``errors``."""
+    done = []
+    for source, target in jobs:
+        if not _exists(target):
+            continue
+        complete, reason = _complete_image(target)
+        if complete:
+            done.append((source, target))
+            print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
+        elif complete is None:  # it may be a finished output: never replaced unseen
+            done.append((source, target))
+            errors.append(f"{target} exists but could not be checked ({reason}): left as it is; make it readable, or "
+                          "remove it, and run again.")
+            error(PROGRAM, errors[-1])
+        else:  # never replace somebody's file without a word
+            print(f"{PROGRAM}: {target} exists but is not a whole image (cut short, or not an image): written again",
+                  file=sys.stderr)
+    return [job for job in jobs if job not in done]
+
+
+def _colorize_jobs(args, jobs, errors, hints, encoding):
+    """Loads the model and colorizes ``jobs``, a line per file; returns the exit status."""
+    from colorize_cnn.colorize import colorize_files
+    from colorize_cnn.colorizer import ModelLoadError, load_colorizer
 
     try:
-        hints = (read_hints_file(args.hints) if args.hints else ()) + tuple(map(parse_short_hint, args.hint))
-    except HintError as error:
-        print(f"colorize-cnn: error: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    jobs, errors = plan_jobs(args.inputs, args.output)
-    if hints and (len(args.inputs) > 1 or _kind(args.inputs[0]) == "folder"):
-        print("colorize-cnn: error: hints name positions in one photo; give them with one input file, not a folder "
-              "or several photos.", file=sys.stderr)
-        return EXIT_FAILED
-    for message in errors:
-        print(f"colorize-cnn: error: {message}", file=sys.stderr)
-    from colorize_cnn.files import STALE_SECONDS, stale_temporaries
-
-    for leftover in stale_temporaries([target for _, target in jobs], older_than=STALE_SECONDS):
-        leftover.unlink(missing_ok=True)  # a killed run's half-written outputs (younger ones may be in progress)
-    if args.skip_existing:
-        done, unchecked = [], []
-        for source, target in jobs:
-            if not _exists(target):
-                continue
-            complete, reason = _complete_image(target)
-            if complete:
-                done.append((source, target))
-                print(f"{source} -> {target} (exists: skipped)", file=sys.stderr)
-            elif complete is None:  # it may be a finished output: never replaced unseen
-                unchecked.append((source, target))
-                errors.append(f"{target} exists but could not be checked ({reason}): left as it is; make it "
-                              "readable, or remove it, and run again.")
-                print(f"colorize-cnn: error: {errors[-1]}", file=sys.stderr)
-            else:  # never replace somebody's file without a word
-                print(f"colorize-cnn: {target} exists but is not a whole image (cut short, or not an image): "
-                      "written again", file=sys.stderr)
-        jobs = [job for job in jobs if job not in done and job not in unchecked]
-        if done and not jobs and not errors:
-            return EXIT_OK
-    if not jobs:
-        return EXIT_FAILED
-    from colorize_cnn.colorize import DEFAULT_HINT_MODEL, ModelLoadError, colorize_files, load_colorizer
-
-    try:
-        with _quiet_tensorflow_start():
-            colorizer = load_colorizer(DEFAULT_HINT_MODEL if hints and args.model is None else args.model, args.runtime)
-    except ModelLoadError as error:
-        print(f"colorize-cnn: error: {error}", file=sys.stderr)
+        with quiet_tensorflow_start():
+            colorizer = load_colorizer(args.model, args.runtime, hints=bool(hints))
+    except ModelLoadError as problem:
+        error(PROGRAM, problem)
         return EXIT_FAILED
     if hints and not colorizer.takes_hints:
-        print(f"colorize-cnn: error: model {args.model} takes no hints; leave out --model (the hint model is used), "
-              "or pass a hint model.", file=sys.stderr)
+        error(PROGRAM, f"model {args.model} takes no hints; leave out --model (the hint model is used), or pass a "
+                       "hint model.")
         return EXIT_FAILED
     from tqdm import tqdm
 
@@ -283,33 +281,29 @@ def main(argv=None):
                                                    file=sys.stderr):
             if isinstance(image, BaseException):
                 failures += 1
-                tqdm.write(f"colorize-cnn: error: {image}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
+                tqdm.write(f"{PROGRAM}: error: {image}" + (" (skipped)" if len(jobs) > 1 else ""), file=sys.stderr)
                 continue
             tqdm.write(f"{source} -> {target}{_notes(image, dropped)}", file=sys.stderr)
     except KeyboardInterrupt:
         results.close()  # the write in progress completes (or leaves nothing) before this returns
         written = sum(_exists(target) and target not in existed for _, target in jobs)
-        print(f"colorize-cnn: interrupted; {written} of {len(jobs)} images were written, the rest were not "
+        print(f"{PROGRAM}: interrupted; {written} of {len(jobs)} images were written, the rest were not "
               "(run again with --skip-existing to go on).", file=sys.stderr)
         return EXIT_INTERRUPTED
     if failures:
-        print(f"colorize-cnn: {failures} of {len(jobs) + len(errors)} inputs failed.", file=sys.stderr)
+        print(f"{PROGRAM}: {failures} of {len(jobs) + len(errors)} inputs failed.", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
 def run():
-    """The console command: ``main()``, then exit without Python's teardown of TensorFlow's modules
-    and threads, which takes longer than colorizing a 12-megapixel photo (about 0.7 s here). Every
-    output is complete by then (written and renamed); only a bug's traceback takes the normal way."""
+    """The console command: ``main()``, then the quick exit (``console.exit_now``)."""
     try:
         code = main()
     except KeyboardInterrupt:  # before the images (while loading the model): nothing was written
-        print("colorize-cnn: interrupted; nothing was written.", file=sys.stderr)
+        print(f"{PROGRAM}: interrupted; nothing was written.", file=sys.stderr)
         code = EXIT_INTERRUPTED
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_now(code)
 
 
 if __name__ == "__main__":

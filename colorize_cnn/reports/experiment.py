@@ -213,11 +213,11 @@ def _write_figures(config, dataset, predicted, history, folder):
 
 
 def _print_summary(report, out_dir, assets_dir):
-    from colorize_cnn.metrics import METRIC_LABELS
+    from colorize_cnn.reports.tables import METRICS, columns
 
     print(f"\n{report['experiment']}: {report['train_wall_seconds'] / 60:.1f} min training, "
           f"{report['parameters']:,} parameters, {report['dataset']} test split ({report['test_images']} images)")
-    for name, label in METRIC_LABELS.items():
+    for name, label in columns(*METRICS).items():
         print(f"  {label:16s} model {report['model']['mean'][name]:8.3f}   gray baseline "
               f"{report['gray_baseline']['mean'][name]:8.3f}")
     print(f"wrote {out_dir}/" + (f" and {assets_dir}/" if assets_dir else " (not README-assets: a --limit run)"))

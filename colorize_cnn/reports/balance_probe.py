@@ -105,8 +105,8 @@ def probe_report(model, trained_on, full, bsds500, images, out_dir, alphas, bsds
     """Fits the read-outs and writes ``balance-probe.md`` and ``.json`` to ``out_dir``; returns the rows."""
     from pathlib import Path
 
-    from colorize_cnn.colorize import load_colorizer
-    from colorize_cnn.compare import markdown_table, write_text
+    from colorize_cnn.colorizer import load_colorizer
+    from colorize_cnn.reports.tables import markdown_table, write_text
     from colorize_cnn.data import decoded_training_sample, load_dataset
     from colorize_cnn.evaluate import load_photos
     from colorize_cnn.files import write_json

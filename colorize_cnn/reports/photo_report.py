@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from colorize_cnn.reports.tables import CAST_AND_HARM, SUMMARY, columns
+
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
 
 
@@ -33,7 +35,8 @@ def photo_demo(models, out_path, photos=PHOTOS, extra_photos=()):
         list of dicts per photo and model: size, lightness error, colourfulness of the result and truth.
     """
     from colorize_cnn import color, figures, metrics
-    from colorize_cnn.colorize import colorize, load_colorizer
+    from colorize_cnn.colorize import colorize
+    from colorize_cnn.colorizer import load_colorizer
 
     colorizers = {title: load_colorizer(model) for title, model in models.items()}
     grays, columns, measures = [], {title: [] for title in models}, []
@@ -65,7 +68,7 @@ def working_size_sweep(model, sizes=(32, 64, 128, 256), photos=PHOTOS):
     """Mean PSNR and colourfulness over ``photos`` (skimage names, or float RGB arrays) for each
     working size, next to the gray baseline's PSNR."""
     from colorize_cnn import color, metrics
-    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.colorizer import load_colorizer
     from colorize_cnn.evaluate import colorize_photos
 
     colorizer = load_colorizer(model)
@@ -104,17 +107,10 @@ class PhotoReportConfig:
     out: str = None  # the default --out (None: README-assets)
 
 
-SUMMARY_COLUMNS = {
-    "psnr": "PSNR (dB)", "ssim": "SSIM", "auc": "AuC (%)", "auc_rebalanced": "AuC rebal. (%)",
-    "colourfulness": "CF", "colourfulness_ratio": "CF / truth CF", "delta_colourfulness": "delta-CF",
-}
-CAST_COLUMNS = {  # EVALUATION.md, "Cast and harm"
-    "psnr_vs_gray": "vs gray (dB)", "cast_a": "cast a*", "cast_b": "cast b*", "abs_cast_a": "size of cast a*",
-    "abs_cast_b": "size of cast b*", "below_gray_1db": "> 1 dB below gray (%)", "below_gray_3db": "> 3 dB below gray (%)",
-    "worst_10_vs_gray": "worst 10% vs gray (dB)",
-}
-PER_PHOTO_COLUMNS = {**SUMMARY_COLUMNS, "gray_psnr": "gray PSNR (dB)", "mean_a": "mean a*", "mean_b": "mean b*",
-                     "truth_mean_a": "truth mean a*", "truth_mean_b": "truth mean b*", "truth_chroma": "truth chroma"}
+SUMMARY_COLUMNS = columns(*SUMMARY)
+CAST_COLUMNS = columns(*CAST_AND_HARM)
+PER_PHOTO_COLUMNS = {**SUMMARY_COLUMNS, **columns("gray_psnr", "mean_a", "mean_b", "truth_mean_a", "truth_mean_b",
+                                                  "truth_chroma")}
 
 
 def main(config, argv=None):
@@ -155,8 +151,8 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     images that ``tiny_imagenet`` lacks join the sets the decoding is chosen on.
     ``reuse_choices``: a model whose decoding file records its choice (``recorded_choice``) keeps it."""
     from colorize_cnn import color, evaluate, figures, heads, metrics
-    from colorize_cnn.colorize import WEIGHTS_DIR, load_colorizer
-    from colorize_cnn.compare import markdown_table, write_csv, write_text
+    from colorize_cnn.colorizer import WEIGHTS_DIR, load_colorizer
+    from colorize_cnn.reports.tables import markdown_table, write_csv, write_text
     from colorize_cnn.data import balanced_subset, load_dataset, training_ab_prior
     from colorize_cnn.files import write_json
 
@@ -301,14 +297,13 @@ def recorded_choice(model_path):
 def decoding_choice_table(choice):
     """A decoding choice (``evaluate.choose_decoding``'s dict) as Markdown: per set, a row per setting
     it scored: PSNR against gray, colour, harm and cast."""
-    from colorize_cnn.compare import markdown_table
+    from colorize_cnn.reports.tables import markdown_table
 
-    columns = {"psnr_vs_gray": "vs gray (dB)", "colourfulness_ratio": "CF / truth", "below_gray_3db": "> 3 dB below gray (%)",
-               "cast_a": "cast a*", "cast_b": "cast b*"}
+    titles = columns("psnr_vs_gray", "colourfulness_ratio", "below_gray_3db", "cast_a", "cast_b")
     parts = []
     for name, results in choice["sets"].items():
         rows = [{"vividness": key.split("/")[0], "balance": key.split("/")[1],
-                 **{label: score[field] for field, label in columns.items()}} for key, score in results["scores"].items()]
+                 **{label: score[field] for field, label in titles.items()}} for key, score in results["scores"].items()]
         parts.append(f"{name}, gray {results['gray_psnr']:.2f} dB:\n\n" + markdown_table(rows))
     return "\n".join(parts)
 
@@ -342,7 +337,7 @@ def _summary_row(title, result, values):
 
 # --- chroma upsampling apart from any model ---------------------------------------------------
 
-UPSAMPLING_COLUMNS = {"psnr": "PSNR (dB)", "chroma_error": "ab error", "edge_chroma_error": "ab error at edges"}
+UPSAMPLING_COLUMNS = columns("psnr", "chroma_error", "edge_chroma_error")
 
 
 def upsampling_main(sigmas, figure_photos, argv=None):
@@ -386,7 +381,7 @@ def upsampling_report(bsds500, out_dir, sigmas, limit=None, figure_photos=()):
     every method (joint bilateral at ``color.BILATERAL_SIGMA``) on test, the gray baseline beside
     them, and the figure (``upsampling_figure``) on ``figure_photos`` of val."""
     from colorize_cnn import evaluate
-    from colorize_cnn.compare import markdown_table, write_text
+    from colorize_cnn.reports.tables import markdown_table, write_text
     from colorize_cnn.files import write_json
 
     summary, tables = {}, []

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from colorize_cnn.config import TrainConfig
+from colorize_cnn.reports.tables import columns
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +81,7 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
     import keras
 
     from colorize_cnn import color, evaluate, heads
-    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.colorizer import load_colorizer
     dataset, rgb, held_out, prior = _training_arrays(config, data, images)
     _, photos = evaluate.load_photos(validation_photos)
     sets = {f"{Path(validation_photos).name} ({len(photos)} photos)": photos,
@@ -172,11 +173,12 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
     (and writes to ``out`` after each recipe) a list of result dicts."""
     import keras
 
-    from colorize_cnn import evaluate, hint_evaluation
-    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn import evaluate
+    from colorize_cnn import hint_protocol
+    from colorize_cnn.colorizer import load_colorizer
     dataset, rgb, _, prior = _training_arrays(config, data, images)
     names, photos = evaluate.load_photos(validation_photos)
-    sequences = hint_evaluation.hint_sequences(names, photos, None, config.reference.seed)
+    sequences = hint_protocol.hint_sequences(names, photos, None, config.reference.seed)
     key = f"{Path(validation_photos).name} ({len(photos)} photos)"
     automatic = evaluate.summarise(evaluate.photo_metrics(
         evaluate.colorize_photos(load_colorizer(config.reference.initial_model), photos), photos, prior))
@@ -186,7 +188,7 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
     results = []
     for name, train_config, model, seconds in _trained_recipes(config, rgb):
         epochs = train_config.epochs
-        values = hint_evaluation.values_by_hint_count(load_colorizer(model), photos, sequences, prior,
+        values = hint_protocol.values_by_hint_count(load_colorizer(model), photos, sequences, prior,
                                                       HINT_CHOICE_COUNTS)
         by_count = {str(count): evaluate.summarise(per_photo) for count, per_photo in values.items()}
         result = {"recipe": name, "epochs": epochs, "images": len(rgb), "train_seconds": round(seconds, 1),
@@ -204,14 +206,13 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
     return results
 
 
-RECIPE_COLUMNS = {"psnr_vs_gray": "vs gray (dB)", "colourfulness_ratio": "CF / truth", "cast_a": "cast a*",
-                  "cast_b": "cast b*", "below_gray_3db": "> 3 dB below gray (%)",
-                  "worst_10_vs_gray": "worst 10% vs gray (dB)"}
+RECIPE_COLUMNS = columns("psnr_vs_gray", "colourfulness_ratio", "cast_a", "cast_b", "below_gray_3db",
+                         "worst_10_vs_gray")
 
 
 def recipe_table(results):
     """Markdown: one row per recipe and validation set at vividness 0, 0.5 and the chosen one."""
-    from colorize_cnn.compare import markdown_table
+    from colorize_cnn.reports.tables import markdown_table
 
     rows = []
     for result in results:
@@ -227,7 +228,7 @@ def recipe_table(results):
 
 def hint_recipe_table(results):
     """Markdown: one row per hint recipe, PSNR at each number of hints beside the automatic model."""
-    from colorize_cnn.compare import markdown_table
+    from colorize_cnn.reports.tables import markdown_table
 
     rows = []
     for result in results:

@@ -5,16 +5,14 @@ Reads what the experiment scripts saved (``runs/<name>/model.keras``, ``history.
 """
 
 import argparse
-import csv
 import dataclasses
-import io
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from colorize_cnn.files import atomic_output
+from colorize_cnn.reports.tables import markdown_table, write_csv, write_text
 
 
 
@@ -45,13 +43,13 @@ def load_run(run_dir, title):
 
 def results_rows(results, runs):
     """One row per model: metric means, parameters and training time."""
-    from colorize_cnn.metrics import METRIC_LABELS
+    from colorize_cnn.reports.tables import METRICS, columns
 
     rows = []
     for name, result in results.items():
         run = runs.get(name)
         row = {"model": name if run is None else run.title}
-        row.update({label: result["mean"][metric] for metric, label in METRIC_LABELS.items()})
+        row.update({label: result["mean"][metric] for metric, label in columns(*METRICS).items()})
         row["parameters"] = "" if run is None else run.parameters
         row["epochs x batch"] = "" if run is None else f"{run.epochs} x {run.batch_size}"
         row["train minutes"] = "" if run is None else f"{run.train_minutes:.1f}"
@@ -68,35 +66,6 @@ def per_class_rows(results, runs, metric):
             row[name if name not in runs else runs[name].title] = result["per_class"][class_name][metric]
         rows.append(row)
     return rows
-
-
-def _format(value):
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
-def markdown_table(rows):
-    columns = list(rows[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_format(row[column]) for column in columns) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def write_csv(rows, path):
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    with atomic_output(path) as temporary:
-        temporary.write_text(buffer.getvalue())
-
-
-def write_text(text, path):
-    with atomic_output(path) as temporary:
-        temporary.write_text(text)
 
 
 def quality_curves(runs):
@@ -136,7 +105,7 @@ def main(config, argv=None):
 
 def compare(config, data_dir, runs_dir, out_dir=None, limit=None, bundled=False):
     from colorize_cnn import figures
-    from colorize_cnn.colorize import WEIGHTS_DIR, load_colorizer
+    from colorize_cnn.colorizer import WEIGHTS_DIR, load_colorizer
     from colorize_cnn.data import load_dataset
     from colorize_cnn.errors import BadArgumentError, UserError
     from colorize_cnn.evaluate import evaluate_predictions

@@ -1,4 +1,4 @@
-"""``colorize-cnn serve``: a local web page to colorize a photo and correct it with clicks.
+"""The HTTP server behind ``colorize-cnn serve`` (``colorize_cnn.app.serve``: its command line).
 
 The standard library's threading HTTP server (no dependency, one thread a request) and one page of
 our own (``colorize_cnn/web``: HTML, CSS and JavaScript served from the package, nothing fetched
@@ -33,15 +33,11 @@ first (the page says so when it meets one), and a photo larger than the whole bu
 (413); an upload over ``max_upload_mb`` is refused from its Content-Length, before it is read.
 """
 
-import argparse
-import collections
 import http.server
 import io
 import json
 import secrets
 import shutil
-import signal
-import sys
 import tempfile
 import threading
 import time
@@ -50,13 +46,13 @@ from pathlib import Path
 
 import numpy as np
 
+from colorize_cnn.app.open_photos import MAX_MEMORY_MB, MAX_PHOTOS, OpenPhoto, Photos, RequestError, user_call
+
 WEB_DIR = Path(__file__).resolve().parent / "web"
 PAGES = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
          "/style.css": ("style.css", "text/css; charset=utf-8")}  # the only files ever served
 DEFAULT_PORT = 8000
 MAX_UPLOAD_MB = 100
-MAX_PHOTOS = 8
-MAX_MEMORY_MB = 2048  # what the open photos may hold together (1 byte a pixel of 8-bit gray: 150 MB at 150 MP)
 MAX_CONNECTIONS = 32  # served at once; each is a thread
 MAX_JSON_BYTES = 1 << 20
 DEFAULT_SCREEN_PIXELS = 1_000_000
@@ -67,70 +63,6 @@ IDLE_SECONDS = 60  # a connection that sends nothing (or half a request) for thi
 TOKEN_HEADER = "X-Colorize-Token"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                     "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer"}
-
-
-class RequestError(Exception):
-    """A request the server refuses: an HTTP status and a message for the page."""
-
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-
-
-class OpenPhoto:
-    """One uploaded photo: its pixels and facts (``GrayImage``) and a ``ColorizeSession`` per model used."""
-
-    def __init__(self, image, colorizers, preview_pixels):
-        self.image, self.colorizers, self.preview_pixels = image, colorizers, preview_pixels
-        self.sessions, self.lock = {}, threading.Lock()  # the lock: one request at a time (a session caches)
-        # what it may come to hold: the pixels (shared by its sessions) and a float preview per model
-        self.nbytes = image.pixels.nbytes + (0 if image.alpha is None else image.alpha.nbytes) + \
-            4 * min(preview_pixels, image.pixels.size) * len(colorizers)
-
-    def session(self, model):
-        from colorize_cnn.colorize import ColorizeSession
-
-        if model not in self.colorizers:
-            raise RequestError(400, f"unknown model {model[:60]!r}; this server has {', '.join(self.colorizers)}.")
-        if model not in self.sessions:
-            self.sessions[model] = _user_call(ColorizeSession, self.image.pixels, self.colorizers[model],
-                                              preview_pixels=self.preview_pixels)
-        return self.sessions[model]
-
-
-class Photos:
-    """The open photos by random id, the least recently used dropped first beyond ``max_photos`` or
-    beyond ``max_bytes`` together."""
-
-    def __init__(self, max_photos=MAX_PHOTOS, max_bytes=MAX_MEMORY_MB * 2**20):
-        self.max_photos, self.max_bytes = max_photos, max_bytes
-        self._items, self._lock = collections.OrderedDict(), threading.Lock()
-
-    def add(self, photo):
-        if photo.nbytes > self.max_bytes:
-            raise RequestError(413, f"this photo needs {photo.nbytes / 2**20:,.0f} MB of memory while it is open; "
-                                    f"the server keeps at most {self.max_bytes / 2**20:,.0f} MB of photos (start it "
-                                    "with --max-memory-mb to change it, or downscale the photo).")
-        key = secrets.token_urlsafe(12)
-        with self._lock:
-            self._items[key] = photo
-            while len(self._items) > self.max_photos or self.nbytes() > self.max_bytes:
-                self._items.popitem(last=False)
-        return key
-
-    def nbytes(self):
-        return sum(photo.nbytes for photo in self._items.values())
-
-    def get(self, key):
-        with self._lock:
-            if key not in self._items:
-                raise RequestError(404, "this photo is no longer open on the server (it was closed to free memory, or "
-                                        "the server was restarted): open it again.")
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def __len__(self):
-        return len(self._items)
 
 
 def _host_name(host):
@@ -264,10 +196,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             session, image = photo.session(model), photo.image
             if parts[3] == "preview":
                 started = time.perf_counter()
-                body = _png(_user_call(session.preview, hints, vividness, balance))
+                body = _png(user_call(session.preview, hints, vividness, balance))
                 return 200, "image/png", body, {"X-Seconds": f"{time.perf_counter() - started:.4f}"}
             if parts[3] == "suggest":
-                colours = _user_call(session.suggest_colours, request.get("x"), request.get("y"), request.get("k", 8),
+                colours = user_call(session.suggest_colours, request.get("x"), request.get("y"), request.get("k", 8),
                                      hints)
                 return 200, "application/json", json.dumps({"colours": colours}).encode(), {}
             if parts[3] == "download":
@@ -335,7 +267,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise RequestError(400, f"format must be png or jpeg. Received: {file_format!r}")
         path = Path(self.server.folder) / (secrets.token_hex(8) + suffix)
         with self.server.full_size:  # one at a time: the full size takes about 7 bytes a pixel
-            rgb = _user_call(session.render, hints, vividness, balance)
+            rgb = user_call(session.render, hints, vividness, balance)
             try:
                 write_rgb(rgb, path, encoding=Encoding(), alpha=image.alpha)
                 del rgb
@@ -344,16 +276,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 path.unlink(missing_ok=True)
         content_type = "image/png" if suffix == ".png" else "image/jpeg"
         return 200, content_type, body, {"Content-Disposition": f'attachment; filename="colorized{suffix}"'}
-
-
-def _user_call(function, *args, **kwargs):
-    """``function(...)``, with the package's ``UserError`` (a bad hint, vividness, image) as a 400."""
-    from colorize_cnn.errors import UserError
-
-    try:
-        return function(*args, **kwargs)
-    except UserError as error:
-        raise RequestError(400, str(error)) from None
 
 
 def _png(pixels):
@@ -411,102 +333,3 @@ class Server(http.server.ThreadingHTTPServer):
     def server_close(self):
         super().server_close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _port(text):
-    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"a port is a whole number from 0 to 65535, not {text[:20]!r}")
-    return int(text)
-
-
-def _positive_megabytes(text):
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"a limit in megabytes is a positive number, not {text[:20]!r}")
-    return value
-
-
-def _at_least_one(text):
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"at least one photo must stay open: a whole number from 1, not {text[:20]!r}")
-    return int(text)
-
-
-def build_parser():
-    parser = argparse.ArgumentParser(prog="colorize-cnn serve", description="A local web page to colorize a photo "
-                                     "and correct its colours with clicks (hints).")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this "
-                        "computer only; 0.0.0.0 lets other computers in)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="0 to 65535 (default: %(default)s; 0: any "
-                        "free port)")
-    parser.add_argument("--model", default=None, help="the model (default: the bundled hint model); the bundled "
-                        "automatic model is offered beside it")
-    parser.add_argument("--open", action="store_true", help="open the page in the web browser")
-    parser.add_argument("--max-upload-mb", type=_positive_megabytes, default=MAX_UPLOAD_MB, help="default: %(default)s")
-    parser.add_argument("--max-photos", type=_at_least_one, default=MAX_PHOTOS, help="photos kept open at once, the "
-                        "least recently used closed first (default: %(default)s)")
-    parser.add_argument("--max-memory-mb", type=_positive_megabytes, default=MAX_MEMORY_MB, help="memory the open "
-                        "photos may hold together, the least recently used closed first (default: %(default)s)")
-    parser.add_argument("--token", default=None, help="the token the page must send (default: a random one when "
-                        "--host is not this computer's, none otherwise)")
-    parser.add_argument("--no-token", action="store_true", help="serve other computers without a token: anyone who "
-                        "can reach the port can use the server")
-    parser.add_argument("--verbose", action="store_true", help="log every request")
-    return parser
-
-
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.token is not None and (args.no_token or not args.token.strip()):
-        parser.error("--token needs a value, and contradicts --no-token; choose one.")
-    local = args.host in LOOPBACK or args.host.startswith("127.")
-    token = args.token or (None if local or args.no_token else secrets.token_urlsafe(24))
-    from colorize_cnn.cli import _quiet_tensorflow_start
-    from colorize_cnn.colorize import AUTOMATIC_MODEL, DEFAULT_HINT_MODEL, ModelLoadError, load_colorizer
-
-    names = [args.model or DEFAULT_HINT_MODEL] + ([AUTOMATIC_MODEL] if args.model in (None, DEFAULT_HINT_MODEL) else [])
-    try:
-        with _quiet_tensorflow_start():
-            colorizers = {Path(name).stem: load_colorizer(name) for name in names}
-    except ModelLoadError as error:
-        print(f"colorize-cnn serve: error: {error}", file=sys.stderr)
-        return 1
-    try:
-        server = Server((args.host, args.port), colorizers, args.max_upload_mb, args.max_photos, args.verbose, token,
-                        max_memory_mb=args.max_memory_mb)
-    except OSError as error:
-        print(f"colorize-cnn serve: error: cannot listen on {args.host}:{args.port} ({error.strerror or error}); "
-              "choose another --port.", file=sys.stderr)
-        return 1
-    host, port = server.server_address[:2]
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/" + \
-        (f"?token={token}" if token else "")
-    who = "this computer only" if local else "other computers too"
-    print(f"colorize-cnn serve: {url} (listening on {host}:{port}: {who}; models {', '.join(colorizers)}). "
-          "Ctrl+C stops it.", flush=True)
-    if not local:
-        print("colorize-cnn serve: warning: anyone who can reach this port can use the server"
-              + (" if they have the token in the URL above." if token else " (--no-token): no token is asked for."),
-              file=sys.stderr, flush=True)
-    if args.open:
-        import webbrowser
-
-        webbrowser.open(url)
-    signal.signal(signal.SIGTERM, _interrupt)  # ended by a service manager or `kill`: tidy up as Ctrl+C does
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("colorize-cnn serve: stopped.", file=sys.stderr)
-    finally:
-        server.server_close()
-    return 0

@@ -1,0 +1,3 @@
+"""What users run: the ``colorize-cnn`` command line (``cli``), its local web page (``serve``,
+``server`` and ``web/``), and the terminal conventions both share (``console``). The library never
+imports this wing."""
