@@ -7,7 +7,7 @@ Conventions used throughout the package:
   luminance Y equals the colour pixel's (Y from linear sRGB with Rec. 709 / D65 weights,
   ``Y = 0.2126 R + 0.7152 G + 0.0722 B``, then sRGB-encoded). So a gray image has exactly the
   CIELAB lightness L of the colour image it came from, and the "gray baseline" of
-  ``EVALUATION.md`` (true L, a = b = 0) *is* the gray image.
+  ``docs/evaluation.md`` (true L, a = b = 0) *is* the gray image.
 * ``lightness``: CIELAB L in [0, 100]; ``ab``: CIELAB a and b in CIELAB units (about -110..110).
 
 The bin grid of the classification models and of the rebalanced AuC metric is the 10x10 grid

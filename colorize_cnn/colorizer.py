@@ -36,7 +36,7 @@ class Colorizer:
 
     network: object  # networks.OnnxNetwork or KerasNetwork: gray (N, H, W, 1) -> one output kind of colorize_cnn.heads
     name: str
-    vividness: float = 0.0  # the model's defaults, chosen on validation images (files.decoding_path)
+    vividness: float = 0.0  # the model's defaults, chosen on validation images (files.read_decoding)
     balance: float = 0.0
 
     @property
@@ -178,15 +178,14 @@ def load_colorizer(model=None, runtime=None, hints=False):
     photo model), a registry
     or bundled name (its trained weights: bundled, else ``runs/<name>/model.keras`` from the
     experiment script), a ``.onnx`` or ``.keras`` path, or a ``keras.Model``. A JSON file beside the
-    model file (``files.decoding_path``) gives the model's default vividness and balance.
+    model file (``files.read_decoding``) gives the model's default vividness and balance.
 
     ``runtime``: ``None`` runs a bundled model on ONNX Runtime (no framework is imported) and a
     ``.keras`` file on Keras; ``"keras"`` loads a bundled model's ``.keras`` file instead (for training
     and the evaluation reports, which need the ``keras.Model``: ``Colorizer.model``); ``"onnx"`` only
     accepts an ONNX file."""
-    import json
 
-    from colorize_cnn.files import decoding_path
+    from colorize_cnn.files import read_decoding
     from colorize_cnn.networks import KERAS, ONNX, RUNTIMES
 
     if isinstance(model, Colorizer):
@@ -221,7 +220,7 @@ def load_colorizer(model=None, runtime=None, hints=False):
                              f"{path}")
     else:
         network = _keras_network(_load_keras_model(path), path)
-    decoding = json.loads(decoding_path(path).read_text()) if decoding_path(path).is_file() else {}
+    decoding = read_decoding(path)
     return Colorizer(network=network, name=str(path), vividness=float(decoding.get("vividness", 0.0)),
                      balance=float(decoding.get("balance", 0.0)))
 

@@ -165,7 +165,7 @@ def main(argv=None):
     with report_errors("colorize_cnn.export: error") as status:
         photos = None
         if args.compare_on:
-            from colorize_cnn.evaluate import load_photos
+            from colorize_cnn.data import load_photos
 
             photos = load_photos(args.compare_on)[1]
         for path in args.models or sorted(WEIGHTS_DIR.glob("*.keras")):

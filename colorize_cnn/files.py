@@ -22,8 +22,20 @@ BACKUP_DIR = "backup"
 
 
 def decoding_path(model_path):
-    """The JSON beside a saved model that records how to decode it (its default vividness)."""
+    """The JSON beside a saved model that records how to decode it (its default vividness and
+    balance, as ``decoding.choose_decoding`` chose them)."""
     return Path(model_path).with_suffix(".json")
+
+
+def write_decoding(decoding, model_path):
+    """Records a model's chosen decoding beside its ``.keras`` file (``decoding_path``)."""
+    write_json(decoding, decoding_path(model_path))
+
+
+def read_decoding(model_path):
+    """The decoding recorded beside a model file (``write_decoding``'s dict), or ``{}``."""
+    path = decoding_path(model_path)
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def check_writable_folder(folder, what="run folder", option="--out"):

@@ -241,3 +241,12 @@ def with_hint_planes(gray, planes=None):
     if planes is None:
         planes = np.zeros(gray.shape[:-1] + (HINT_CHANNELS,), np.float32)
     return np.concatenate([gray, np.asarray(planes, np.float32)], axis=-1)
+
+
+def network_input(rgb, takes_hints, rng):
+    """The training input for colour images ``(N, S, S, 3)``: their gray, joined for a hint model to
+    hints simulated from their true colours (``simulate_planes``)."""
+    gray = color.rgb_to_gray(rgb)
+    if not takes_hints:
+        return gray
+    return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng))

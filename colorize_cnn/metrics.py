@@ -1,4 +1,4 @@
-"""Colorization metrics of ``EVALUATION.md``: pure functions on arrays.
+"""Colorization metrics of ``docs/evaluation.md``: pure functions on arrays.
 
 Inputs are sRGB float arrays in [0, 1] of shape ``(N, H, W, 3)`` unless said otherwise. Each
 ``*_per_image`` function returns float64 ``(N,)``; ``evaluate`` averages them over images, over
@@ -139,7 +139,7 @@ def per_image_metrics(predicted_rgb, true_rgb, prior=None, every=True):
 
 
 def cast_and_harm(values):
-    """What a mean over photos hides (EVALUATION.md, "Cast and harm"), from ``per_image_metrics``.
+    """What a mean over photos hides (docs/evaluation.md, "Cast and harm"), from ``per_image_metrics``.
 
     Returns a dict: ``cast_a``/``cast_b``: mean over photos of (mean a* (b*) of the output - that of
     the truth), signed (+b* a yellow cast, +a* a red one); ``abs_cast_a``/``abs_cast_b``: the mean of

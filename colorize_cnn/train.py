@@ -15,7 +15,7 @@ from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches, training
 from colorize_cnn.errors import UserError
 from colorize_cnn.files import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, atomic_output, stale_temporaries,
                                 write_json)
-from colorize_cnn.hints import simulate_planes, with_hint_planes
+from colorize_cnn.hints import network_input
 from colorize_cnn.models import build_model, transfer_weights
 
 PROGRESS_IMAGES = 1000  # fixed held-out images whose PSNR is logged after every epoch
@@ -208,16 +208,11 @@ def train(config, dataset, out_dir, verbose="auto"):
     Returns:
         (trained model, history dict of column -> list per epoch).
     """
-    if config.steps_per_epoch and not isinstance(dataset, PhotoSet):
-        raise UserError(f"steps_per_epoch is for photo data sets (streamed); {type(dataset).__name__} trains on "
-                        "whole passes over its images.")
+    _check_inputs(config, dataset)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     backup_dir, history_path = out_dir / BACKUP_DIR, out_dir / HISTORY_FILE
     config_path, model_path = out_dir / CONFIG_FILE, out_dir / MODEL_FILE
-    if not isinstance(dataset, PhotoSet):  # arrays from the Python API; decoded photos are always finite
-        check_finite("the training images", dataset.train.rgb, dataset.train.gray)
-        check_finite("the held-out images", dataset.test.rgb, dataset.test.gray)
     recorded = dataclasses.asdict(config)
     recorded["model_kwargs"] = [list(item) for item in config.model_kwargs]
     del recorded["distribute"]  # the same run, whichever devices it trains on
@@ -247,28 +242,8 @@ def train(config, dataset, out_dir, verbose="auto"):
     steps_per_epoch = config.steps_per_epoch or -(-dataset.train_size // config.batch_size)
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
                                           steps_per_epoch, scope)
-    takes_hints = heads.takes_hints(model)
-    endless = False  # a stream without end: model.fit counts steps_per_epoch
-    if isinstance(dataset, PhotoSet):
-        endless = bool(dataset.mix or config.steps_per_epoch)
-        rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
-
-        def targets(rgb):
-            return network_input(rgb, takes_hints, rng), heads.fit_targets(kind, rgb, stride)
-
-        training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets, shuffle=True,
-                                 seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless)
-    elif takes_hints:
-        raise UserError(f"{config.model_name} learns from hints simulated on photos; train it on a photo data set "
-                        f"(tiny_imagenet or photo_folder), not {type(dataset).__name__}.")
-    else:
-        training = in_memory_batches(dataset.train.gray, heads.fit_targets(kind, dataset.train.rgb, stride),
-                                     config.batch_size, shuffle=True, seed=config.seed, shard=shard)
+    training, validation, endless = _streams(config, dataset, model, kind, stride, shard)
     test = dataset.test
-    held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
-    validation = in_memory_batches(  # the same simulated hints every epoch
-        network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed)),
-        heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size, shard=shard)
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
     progress = balanced_subset(test.labels, min(PROGRESS_IMAGES, len(test)))
     checkpoints = EpochCheckpoints(backup_dir, history_path, writer)
@@ -297,6 +272,46 @@ def train(config, dataset, out_dir, verbose="auto"):
     return final, read_history(history_path)
 
 
+def _check_inputs(config, dataset):
+    """Refuses, before anything is written, what cannot train: steps per epoch on in-memory images,
+    and non-finite arrays (from the Python API; decoded photos are always finite)."""
+    if config.steps_per_epoch and not isinstance(dataset, PhotoSet):
+        raise UserError(f"steps_per_epoch is for photo data sets (streamed); {type(dataset).__name__} trains on "
+                        "whole passes over its images.")
+    if not isinstance(dataset, PhotoSet):
+        check_finite("the training images", dataset.train.rgb, dataset.train.gray)
+        check_finite("the held-out images", dataset.test.rgb, dataset.test.gray)
+
+
+def _streams(config, dataset, model, kind, stride, shard):
+    """The training batches (photo sets streamed with simulated hints, in-memory images shuffled),
+    the validation batches (the same simulated hints every epoch) and whether training is endless
+    (``model.fit`` then counts ``steps_per_epoch``)."""
+    takes_hints = heads.takes_hints(model)
+    endless = False  # a stream without end: model.fit counts steps_per_epoch
+    if isinstance(dataset, PhotoSet):
+        endless = bool(dataset.mix or config.steps_per_epoch)
+        rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
+
+        def targets(rgb):
+            return network_input(rgb, takes_hints, rng), heads.fit_targets(kind, rgb, stride)
+
+        training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets, shuffle=True,
+                                 seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless)
+    elif takes_hints:
+        raise UserError(f"{config.model_name} learns from hints simulated on photos; train it on a photo data set "
+                        f"(tiny_imagenet or photo_folder), not {type(dataset).__name__}.")
+    else:
+        training = in_memory_batches(dataset.train.gray, heads.fit_targets(kind, dataset.train.rgb, stride),
+                                     config.batch_size, shuffle=True, seed=config.seed, shard=shard)
+    test = dataset.test
+    held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
+    validation = in_memory_batches(  # the same simulated hints every epoch
+        network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed)),
+        heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size, shard=shard)
+    return training, validation, endless
+
+
 def train_on_arrays(config, rgb, verbose=0):
     """Trains ``config.model_name`` on in-memory photos with Keras's own array input: no TensorFlow
     (``train`` streams through tf.data), so it runs on any Keras backend, e.g. JAX on a GPU machine
@@ -308,7 +323,7 @@ def train_on_arrays(config, rgb, verbose=0):
     Returns:
         The trained model.
     """
-    model, kind, stride = _compiled_model(config, lambda: color.ab_bin_prior(color.rgb_to_lab(rgb)[..., 1:]),
+    model, kind, stride = _compiled_model(config, lambda: training_ab_prior(rgb, sample=len(rgb)),
                                           -(-len(rgb) // config.batch_size))
     targets, takes_hints = heads.fit_targets(kind, rgb, stride), heads.takes_hints(model)
     gray = None if takes_hints else color.rgb_to_gray(rgb)
@@ -323,15 +338,6 @@ def train_on_arrays(config, rgb, verbose=0):
         model.fit(flipped(inputs), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
                   epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose)
     return model
-
-
-def network_input(rgb, takes_hints, rng):
-    """The training input for colour images ``(N, S, S, 3)``: their gray, joined for a hint model to
-    hints simulated from their true colours (``hints.simulate_planes``)."""
-    gray = color.rgb_to_gray(rgb)
-    if not takes_hints:
-        return gray
-    return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng))
 
 
 def _same_run(old, new):

@@ -15,7 +15,7 @@ Time:  about 3 minutes on a 2-core CPU.
 
 import sys
 
-from colorize_cnn.reports.photo_report import upsampling_main
+from colorize_cnn.reports.upsampling import upsampling_main
 
 SIGMAS = (5.0, 10.0, 20.0, 40.0)  # joint bilateral candidates compared on val (L units)
 FIGURE_PHOTOS = ("101085.jpg", "108070.jpg", "147091.jpg")  # BSDS500 val photos in the figure (fixed once)

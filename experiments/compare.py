@@ -1,7 +1,7 @@
 """Compare every trained model with the gray baseline on the full CIFAR-10 test split.
 
 Loads the models the experiment scripts saved in runs/<name>/model.keras (train them first; this
-script trains nothing), evaluates each and the gray baseline with every metric of EVALUATION.md,
+script trains nothing), evaluates each and the gray baseline with every metric of docs/evaluation.md,
 and writes into README-assets/: results.md and results.csv (one row per model), per-class tables,
 comparison-grid.png (gray | each model | original on fixed test images across the ten classes),
 learning-curves.png and quality-vs-minutes.png (test PSNR after each epoch against training time).

@@ -120,7 +120,7 @@ def test_a_diverged_model_is_refused_and_extreme_colours_keep_the_lightness(tmp_
 def test_a_models_decoding_file_sets_its_default_vividness_and_balance(tmp_path):
     import json
 
-    from colorize_cnn.evaluate import write_decoding
+    from colorize_cnn.files import write_decoding
 
     model = build_model("unet_regression", base_filters=4)
     kernel, bias = model.get_layer("ab_unit").get_weights()

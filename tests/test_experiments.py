@@ -231,15 +231,16 @@ def test_hint_recipes_and_the_hint_report_run_on_small_data(tiny_imagenet_zip, b
     report = run_script(REPO / "experiments" / "hint_recipes.py", "--report", out, "--out", tmp_path / "table.md")
     assert report.returncode == 0 and "| fine-tune, lr 1e-3 |" in (tmp_path / "table.md").read_text()
     # the hint report, with segmentations in BSDS500's .mat layout: left half one segment, right half another
-    truth = bsds_folder / "groundTruth" / "test"
-    truth.mkdir(parents=True, exist_ok=True)
-    for photo in (bsds_folder / "test").glob("*.jpg"):
-        width, height = Image.open(photo).size
-        segmentation = np.ones((height, width), np.uint16)
-        segmentation[:, width // 2:] = 2
-        cell = np.empty((1, 1), dtype=object)
-        cell[0, 0] = {"Segmentation": segmentation}
-        savemat(truth / f"{photo.stem}.mat", {"groundTruth": cell})
+    for split in ("val", "test"):
+        truth = bsds_folder / "groundTruth" / split
+        truth.mkdir(parents=True, exist_ok=True)
+        for photo in (bsds_folder / split).glob("*.jpg"):
+            width, height = Image.open(photo).size
+            segmentation = np.ones((height, width), np.uint16)
+            segmentation[:, width // 2:] = 2
+            cell = np.empty((1, 1), dtype=object)
+            cell[0, 0] = {"Segmentation": segmentation}
+            savemat(truth / f"{photo.stem}.mat", {"groundTruth": cell})
     folder = tmp_path / "hints"
     result = run_script(REPO / "experiments" / "hints.py", "--bsds500", bsds_folder, "--tiny-imagenet",
                         tiny_imagenet_zip, "--limit", 4, "--tiny-images", 4, "--out", folder)
@@ -247,7 +248,13 @@ def test_hint_recipes_and_the_hint_report_run_on_small_data(tiny_imagenet_zip, b
     results = json.loads((folder / "hints.json").read_text())
     for summary in results["sets"].values():
         assert set(summary["hints"]) == {"0", "1", "2", "5", "10", "20", "50"}
-    assert results["spread"]["trials"] == 12
+    assert len(results["sets"]) == 3  # BSDS500 val (3 photos) and test (4), Tiny ImageNet val
+    single = results["single_hint"]
+    assert [value["spread"]["trials"] for value in single.values()] == [9, 12]
+    for value in single.values():
+        assert value["recolour"]["trials"] == value["spread"]["trials"]
+        assert 0.0 <= value["recolour"]["hints_moving_others"] <= 1.0 and value["spread"]["propagation_range"] >= 0
+    assert "recolour" in (folder / "hints.md").read_text()
     assert len(list((folder / "hint-files" / "bsds500-test").glob("*.json"))) == 4
     assert (folder / "hints-psnr.png").is_file() and (folder / "hints-photos.png").is_file()
     saved = {path.name: path.read_text() for path in (folder / "hint-files" / "bsds500-test").glob("*.json")}

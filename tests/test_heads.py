@@ -7,7 +7,7 @@ from colorize_cnn import color, heads
 from colorize_cnn.colorize import colorize, load_colorizer
 from colorize_cnn.errors import BadArgumentError
 from colorize_cnn.models import MODEL_NAMES, build_model, with_ab_decoding
-from colorize_cnn.train import network_input
+from colorize_cnn.hints import network_input
 from tests.conftest import SMALL, make_images
 
 KINDS = {"flatten_dense": heads.RGB, "conv_flatten_dense": heads.RGB, "batchnorm_conv_flatten_dense": heads.RGB,

@@ -115,7 +115,7 @@ def test_the_hint_model_starts_as_the_model_it_is_fine_tuned_from():
     planes = simulate_planes(np.full((1, 32, 48, 2), 30, np.float32), np.random.default_rng(1))
     for inputs in (np.concatenate([gray, np.zeros_like(planes)], -1), np.concatenate([gray, planes], -1)):
         np.testing.assert_allclose(heads.network_outputs(hinted, inputs)["ab"],
-                                   heads.network_outputs(automatic, gray)["ab"], atol=1e-5)
+                                   heads.network_outputs(automatic, gray)["ab"], rtol=1e-5, atol=1e-4)  # oneDNN order
 
 
 # --- the bundled hint model, through the API -------------------------------------------------
@@ -222,3 +222,47 @@ def test_hostile_hints_files_are_refused_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(hints, "MAX_HINTS_FILE_BYTES", 1000)  # the limit, made small: the file is 2 kB
     with pytest.raises(HintError, match="a hints file is at most"):
         read_hints_file(tmp_path / "huge.json")
+
+
+# --- the single-hint measures (colorize_cnn.hint_protocol) -------------------------------------
+
+def test_take_up_is_the_share_of_the_way_to_the_hint_colour():
+    from colorize_cnn.hint_protocol import take_up
+
+    automatic, target = np.zeros((4, 4, 2)), np.array([40.0, 0.0])
+    hinted = automatic.copy()
+    hinted[:2] = target  # the top half reaches the hint's colour
+    hinted[2:, :, 0] = 10.0  # the bottom half goes a quarter of the way
+    top = np.zeros((4, 4), bool)
+    top[:2] = True
+    assert take_up(automatic, hinted, target, top) == pytest.approx(1.0)
+    assert take_up(automatic, hinted, target, ~top) == pytest.approx(0.25)
+    sideways = automatic.copy()
+    sideways[..., 1] = 30.0  # a change, but not towards the hint's colour
+    assert take_up(automatic, sideways, target, top) == pytest.approx(0.0)
+    assert take_up(automatic, hinted - 2 * target, target, top) == pytest.approx(-1.0)  # away from it
+
+
+@pytest.mark.parametrize("truth_rgb", [(0.8, 0.2, 0.2), (0.5, 0.5, 0.5), (0.1, 0.3, 0.9)])
+def test_a_recolour_hint_turns_the_true_hue_round_with_chroma_of_at_least_40(truth_rgb):
+    from colorize_cnn.hint_protocol import RECOLOUR_MIN_CHROMA, recolour_hint
+
+    truth = np.broadcast_to(np.array(truth_rgb, np.float32), (48, 64, 3)).copy()
+    hint = recolour_hint("photo", truth)
+    assert hint == recolour_hint("photo", truth) and 0 <= hint.x < 64 and 0 <= hint.y < 48  # seeded
+    true_ab, hint_ab = color.rgb_to_lab(truth)[0, 0, 1:], _ab(hint.hex)
+    assert np.hypot(*hint_ab) >= RECOLOUR_MIN_CHROMA - 3  # what sRGB holds of it
+    if np.hypot(*true_ab) > 5:
+        assert np.dot(hint_ab, true_ab) / np.hypot(*hint_ab) / np.hypot(*true_ab) < -0.9  # the opposite hue
+
+
+def test_the_propagation_range_is_the_mean_distance_to_the_pixels_a_hint_changed():
+    from colorize_cnn.hint_protocol import propagation_range
+
+    before = np.full((20, 30, 3), 0.5, np.float32)
+    after = before.copy()
+    after[5, 2] = after[5, 18] = (0.9, 0.3, 0.3)  # two pixels changed, 8 px either side of the hint
+    after[10, 10] = 0.505  # below the just-noticeable difference: not counted
+    hint = Hint(x=10, y=5, color=(255, 0, 0))
+    assert propagation_range(before, after, hint) == pytest.approx(8.0)
+    assert propagation_range(before, before, hint) == 0.0

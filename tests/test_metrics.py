@@ -104,19 +104,19 @@ def test_cast_and_harm_see_a_yellow_cast_and_the_photos_it_ruins():
 
 
 def test_vividness_choice_refuses_settings_that_harm_too_many_photos():
-    from colorize_cnn import evaluate
+    from colorize_cnn import decoding
 
     scores = {"0.0": {"psnr": 23.0, "below_gray_3db": 2.0}, "0.5": {"psnr": 23.5, "below_gray_3db": 8.0}}
-    assert evaluate.pick_vividness(scores, gray_psnr=22.0) == 0.0  # 0.5 has the better mean, and ruins 8%
+    assert decoding.pick_vividness(scores, gray_psnr=22.0) == 0.0  # 0.5 has the better mean, and ruins 8%
     fronts = {"a": [{"vividness": 0.0, "psnr": 23.0, "psnr_vs_gray": 1.0, "below_gray_3db": 0.0},
                     {"vividness": 0.5, "psnr": 22.5, "psnr_vs_gray": 0.5, "below_gray_3db": 1.0}],
               "b": [{"vividness": 0.0, "psnr": 23.0, "psnr_vs_gray": 0.2, "below_gray_3db": 0.0},
                     {"vividness": 0.5, "psnr": 22.5, "psnr_vs_gray": -0.3, "below_gray_3db": 1.0}]}
-    assert evaluate.pick_vividness_on_sets(fronts) == 0.0  # 0.5 falls below gray on set b
+    assert decoding.pick_vividness_on_sets(fronts) == 0.0  # 0.5 falls below gray on set b
 
 
 def test_decoding_choice_weighs_every_validation_set(monkeypatch):
-    from colorize_cnn import evaluate
+    from colorize_cnn import decoding, evaluate
 
     def values(gains, colourfulness=10.0):  # per-photo values of one set at one setting
         gains = np.asarray(gains, dtype=np.float64)
@@ -130,9 +130,9 @@ def test_decoding_choice_weighs_every_validation_set(monkeypatch):
     grid = {"a": [values([2.0] * 9 + [-4.0]), values([-1.0] * 10), values([1.9] * 9 + [-4.0]), values([-1.0] * 10)],
             "b": [values([-0.5] * 8 + [-4.0] * 2), values([-1.0] * 10), values([0.5] * 9 + [-4.0]), values([-1.0] * 10)]}
     monkeypatch.setattr(evaluate, "decoding_grid", lambda colorizer, photos, chosen: grid[photos])
-    choice, fronts = evaluate.choose_on_photo_sets(None, {"a": "a", "b": "b"}, vividness=(0.0, 1.0), balance=(0.0, 0.5))
+    choice, fronts = decoding.choose_on_photo_sets(None, {"a": "a", "b": "b"}, vividness=(0.0, 1.0), balance=(0.0, 0.5))
     assert choice == (0.0, 0.5) and [len(points) for points in fronts.values()] == [4, 4]
     # where some settings are acceptable on every set, the most colourful of them wins
     grid = {"a": [values([1.0] * 10, 5.0), values([1.0] * 10, 8.0), values([1.0] * 10, 12.0), values([5.0] * 9 + [-4.0])],
             "b": [values([1.0] * 10, 6.0), values([1.0] * 10, 9.0), values([-0.5] * 10, 14.0), values([5.0] * 10)]}
-    assert evaluate.choose_on_photo_sets(None, {"a": "a", "b": "b"}, vividness=(0.0, 1.0), balance=(0.0, 0.5))[0] == (1.0, 0.0)
+    assert decoding.choose_on_photo_sets(None, {"a": "a", "b": "b"}, vividness=(0.0, 1.0), balance=(0.0, 0.5))[0] == (1.0, 0.0)

@@ -41,7 +41,7 @@ def test_the_wheel_alone_colorizes_with_hints_and_serves_without_tensorflow(tmp_
     names = zipfile.ZipFile(wheel).namelist()
     for model in ("unet_photo_mix", "unet_photo", "unet_hints", "unet_classification", "unet_regression"):
         assert {f"colorize_cnn/weights/{model}.onnx", f"colorize_cnn/weights/{model}.keras"} <= set(names)
-    assert {f"colorize_cnn/web/{name}" for name in ("index.html", "app.js", "style.css")} <= set(names)
+    assert {f"colorize_cnn/app/web/{name}" for name in ("index.html", "app.js", "style.css")} <= set(names)
     assert {"colorize_cnn/weights/unet_photo_mix.json", "colorize_cnn/weights/unet_photo.json"} <= set(names)
     assert not any(name.startswith(("tests/", "experiments/", "README-assets/")) for name in names)
     venv = tmp_path / "venv"

@@ -36,17 +36,17 @@ def tiny_imagenet_subset(full, folder):
 @pytest.mark.slow
 def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_imagenet_zip, bsds_folder, tiny_unet_file,
                                                                         tmp_path):
-    from colorize_cnn import evaluate
+    from colorize_cnn import decoding, files
     from colorize_cnn.models import build_model
 
     photo_model = tmp_path / "photo.keras"
     build_model("unet_photo", base_filters=4).save(photo_model)
     recorded_model = tmp_path / "recorded.keras"  # a model whose choice is recorded beside it
     shutil.copy(tiny_unet_file, recorded_model)
-    scores = {key: 0.0 for key in evaluate.SCORE_KEYS}
-    evaluate.write_decoding({"vividness": 0.75, "balance": 0.5, "chosen_on": "a recorded set",
-                             "sets": {"a recorded set": {"gray_psnr": 20.0, "truth_colourfulness": 30.0,
-                                                         "scores": {"0.75/0.5": scores}}}}, recorded_model)
+    scores = {key: 0.0 for key in decoding.SCORE_KEYS}
+    files.write_decoding({"vividness": 0.75, "balance": 0.5, "chosen_on": "a recorded set",
+                          "sets": {"a recorded set": {"gray_psnr": 20.0, "truth_colourfulness": 30.0,
+                                                      "scores": {"0.75/0.5": scores}}}}, recorded_model)
     subset = tiny_imagenet_subset(tiny_imagenet_zip, tmp_path)
     config = PhotoReportConfig(models=(("photo", str(photo_model), {"trained_on": ("Tiny ImageNet",)}),
                                        ("regression", str(tiny_unet_file)),
@@ -57,16 +57,16 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
                            reuse_choices=True)
     for title in ("photo", "regression"):
         result = summary["models"][title]
-        assert result["vividness"] in evaluate.VIVIDNESS_CANDIDATES and result["balance"] in evaluate.BALANCE_CANDIDATES
+        assert result["vividness"] in decoding.VIVIDNESS_CANDIDATES and result["balance"] in decoding.BALANCE_CANDIDATES
         assert len(next(iter(result["frontiers"].values()))) == 5
         sets = result["decoding_choice"]["sets"]
         assert list(sets) == ["BSDS500 val (3 photos)", "BSDS500 train (2 photos)",
                               "Tiny ImageNet training images not in the subset (4)"][:len(sets)]
-        settings = len(evaluate.VIVIDNESS_CANDIDATES) * len(evaluate.BALANCE_CANDIDATES)
+        settings = len(decoding.VIVIDNESS_CANDIDATES) * len(decoding.BALANCE_CANDIDATES)
         assert all(len(s["scores"]) == settings for s in sets.values())  # every set at every setting
         chosen = f"{result['vividness']:g}/{result['balance']:g}"
         keys = list(next(iter(sets.values()))["scores"])
-        accepted_everywhere = [key for key in keys if all(evaluate.acceptable(s["scores"][key]) for s in sets.values())]
+        accepted_everywhere = [key for key in keys if all(decoding.acceptable(s["scores"][key]) for s in sets.values())]
         if accepted_everywhere:  # the most colourful of those, on the set where it is least colourful
             assert chosen in accepted_everywhere
             assert min(s["scores"][chosen]["colourfulness_ratio"] for s in sets.values()) == max(
@@ -94,7 +94,7 @@ def test_photo_report_measures_every_model_against_gray_on_whole_photos(tiny_ima
 
 
 def test_chroma_upsampling_report_on_whole_photos(bsds_folder, tmp_path):
-    from colorize_cnn.reports.photo_report import upsampling_report
+    from colorize_cnn.reports.upsampling import upsampling_report
 
     summary = upsampling_report(bsds_folder, tmp_path, sigmas=(5.0, 10.0), limit=2)
     assert list(summary["val"]) == ["gray baseline", "joint_bilateral (sigma 5)", "joint_bilateral (sigma 10)",

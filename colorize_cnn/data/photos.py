@@ -346,9 +346,37 @@ def _centre_crop(image, crop_size):
 
 
 def training_ab_prior(dataset, sample=5000, seed=0):
-    """Frequency of each ab bin over a data set's training images (all of them for in-memory
-    splits, a fixed sample of ``sample`` centre crops for photo sets): ``color.ab_bin_prior``."""
+    """Frequency of each ab bin over a data set's training images (``color.ab_bin_prior``): the one
+    place the prior is computed. ``dataset``: in-memory splits (all their training images), a photo
+    set (a fixed sample of ``sample`` centre crops), or float RGB images ``(N, S, S, 3)`` (the
+    first ``sample``)."""
     from colorize_cnn.color import ab_bin_prior, rgb_to_lab
 
-    rgb = decoded_training_sample(dataset, sample, seed) if isinstance(dataset, PhotoSet) else dataset.train.rgb
+    if isinstance(dataset, np.ndarray):
+        rgb = dataset[:sample]
+    else:
+        rgb = decoded_training_sample(dataset, sample, seed) if isinstance(dataset, PhotoSet) else dataset.train.rgb
     return ab_bin_prior(rgb_to_lab(rgb)[..., 1:])
+
+
+def load_photos(folder, limit=None, names=None):
+    """The colour photos in ``folder``, whole (sorted by name; only ``names`` if given), as
+    ``(names, float32 RGB arrays in [0, 1])``: the one loader of evaluation photos (BSDS500's
+    splits, a folder to choose a decoding on)."""
+    from PIL import Image
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataSourceError(f"photo folder {folder} does not exist; pass the folder of colour photos to evaluate on.")
+    paths = sorted(p for p in folder.iterdir() if is_image_file(p) and (names is None or p.name in names))[:limit]
+    if not paths:
+        raise DataSourceError(f"{folder} holds no photos ({', '.join(INPUT_SUFFIXES)}).")
+    photos = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                photos.append(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
+        except (OSError, SyntaxError, ValueError) as error:
+            raise DataSourceError(f"cannot read photo {path} ({type(error).__name__}: {error}); remove or replace "
+                                  "it: the evaluation's photo set must be whole.") from None
+    return [path.name for path in paths], photos

@@ -108,7 +108,7 @@ def probe_report(model, trained_on, full, bsds500, images, out_dir, alphas, bsds
     from colorize_cnn.colorizer import load_colorizer
     from colorize_cnn.reports.tables import markdown_table, write_text
     from colorize_cnn.data import decoded_training_sample, load_dataset
-    from colorize_cnn.evaluate import load_photos
+    from colorize_cnn.data import load_photos
     from colorize_cnn.files import write_json
 
     colorizer = load_colorizer(model, runtime="keras")  # the probe reads its bottleneck

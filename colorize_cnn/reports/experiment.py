@@ -13,8 +13,6 @@ from colorize_cnn.config import DISTRIBUTIONS, LEARNING_RATE_SCHEDULES, PRECISIO
 from colorize_cnn.distribution import JOIN_TIMEOUT
 from colorize_cnn.files import METRICS_FILE, MODEL_FILE, README_ASSETS, RUNS_DIR
 
-DATA_ENV_VAR = "COLORIZE_CNN_DATA"
-
 
 @dataclasses.dataclass(frozen=True)
 class ExperimentConfig:
@@ -61,7 +59,7 @@ _CHOICES = {"learning_rate_schedule": LEARNING_RATE_SCHEDULES, "distribute": DIS
 
 
 def parse_args(config, argv):
-    from colorize_cnn.data import DATASETS
+    from colorize_cnn.data import DATA_ENV_VAR, DATASETS
 
     names = config.dataset if isinstance(config.dataset, tuple) else (config.dataset,)
     parser = argparse.ArgumentParser(
@@ -136,8 +134,8 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     (folders of validation photos; they must hold on each) if given, else its vividness on training
     images; the choice is saved beside the model.
     """
-    from colorize_cnn import evaluate, heads
-    from colorize_cnn.data import load_dataset
+    from colorize_cnn import decoding, evaluate, files, heads
+    from colorize_cnn.data import load_dataset, load_photos
     from colorize_cnn.files import check_writable_folder, write_json
     from colorize_cnn.train import train
 
@@ -173,13 +171,13 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "train_wall_seconds": round(train_seconds, 1),
         "epoch_seconds": history.get("epoch_seconds", []),
     }
-    photos = None if not choice_photos else {str(folder): evaluate.load_photos(folder)[1] for folder in choice_photos}
-    decoding = evaluate.choose_decoding(model, dataset, seed=config.train.seed, photos=photos)
-    evaluate.write_decoding(decoding, out_dir / MODEL_FILE)
-    predicted = heads.predict_rgb(model, dataset.test.gray, decoding["vividness"],
-                                  own_rgb=heads.output_kind(model) == heads.RGB, balance=decoding["balance"])
+    photos = None if not choice_photos else {str(folder): load_photos(folder)[1] for folder in choice_photos}
+    choice = decoding.choose_decoding(model, dataset, seed=config.train.seed, photos=photos)
+    files.write_decoding(choice, out_dir / MODEL_FILE)
+    predicted = heads.predict_rgb(model, dataset.test.gray, choice["vividness"],
+                                  own_rgb=heads.output_kind(model) == heads.RGB, balance=choice["balance"])
     results = evaluate.evaluate_predictions({"model": predicted}, dataset)
-    report.update({"decoding": decoding, "model": results["model"], "gray_baseline": results[evaluate.BASELINE]})
+    report.update({"decoding": choice, "model": results["model"], "gray_baseline": results[evaluate.BASELINE]})
     write_json(report, out_dir / METRICS_FILE)
     _write_figures(config, dataset, predicted, history, out_dir)
     full_run = limit is None and assets_dir is not None

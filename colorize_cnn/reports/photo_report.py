@@ -150,16 +150,16 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     ``held_out_from``: a fuller copy of Tiny ImageNet; ``config.held_out_images`` of its training
     images that ``tiny_imagenet`` lacks join the sets the decoding is chosen on.
     ``reuse_choices``: a model whose decoding file records its choice (``recorded_choice``) keeps it."""
-    from colorize_cnn import color, evaluate, figures, heads, metrics
+    from colorize_cnn import decoding, evaluate, files, heads
     from colorize_cnn.colorizer import WEIGHTS_DIR, load_colorizer
-    from colorize_cnn.reports.tables import markdown_table, write_csv, write_text
-    from colorize_cnn.data import balanced_subset, load_dataset, training_ab_prior
+    from colorize_cnn.data import balanced_subset, load_dataset, load_photos, training_ab_prior
     from colorize_cnn.files import write_json
+    from colorize_cnn.reports.tables import write_csv
 
     out_dir = Path(out_dir)
     tiny = load_dataset("tiny_imagenet", tiny_imagenet, limit=limit)
     prior = training_ab_prior(tiny)  # the photo training set's ab-bin frequencies, for the rebalanced AuC
-    named = {split: evaluate.load_photos(Path(bsds500) / split, limit) for split in {"val", *config.choice_splits}}
+    named = {split: load_photos(Path(bsds500) / split, limit) for split in {"val", *config.choice_splits}}
     choice_sets = {f"BSDS500 {split} ({len(named[split][1])} photos)": named[split][1] for split in config.choice_splits}
     if held_out_from is not None:
         from colorize_cnn.data import decoded_training_sample
@@ -168,7 +168,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
                                            exclude=tiny)
         choice_sets[f"Tiny ImageNet training images not in the subset ({len(held_out)})"] = held_out
     val_names, val_photos = named["val"]
-    test_names, test_photos = evaluate.load_photos(Path(bsds500) / "test", limit)
+    test_names, test_photos = load_photos(Path(bsds500) / "test", limit)
     frontier_pick = balanced_subset(tiny.test.labels, min(config.frontier_images, len(tiny.test)))
     tiny_frontier_rgb = list(tiny.test.rgb[frontier_pick])
     sets = {
@@ -192,13 +192,13 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
         elif reuse_choices and (recorded := recorded_choice(colorizer.name)):
             choice = recorded
         else:
-            choice = evaluate.choose_decoding(colorizer.model, tiny, photos=unseen)
+            choice = decoding.choose_decoding(colorizer.model, tiny, photos=unseen)
             if bundle_choices and Path(colorizer.name).parent == WEIGHTS_DIR:
-                evaluate.write_decoding(choice, colorizer.name)
+                files.write_decoding(choice, colorizer.name)
         vividness, balance = choice["vividness"], choice["balance"]
         colorizer = colorizers[title] = dataclasses.replace(colorizer, vividness=vividness, balance=balance)
-        values = {key: evaluate.values_by_vividness(colorizer, photos, prior) for key, photos in sets.items()}
-        fronts = {key: evaluate.frontier(by_vividness) for key, by_vividness in values.items()}
+        values = {key: decoding.values_by_vividness(colorizer, photos, prior) for key, photos in sets.items()}
+        fronts = {key: decoding.frontier(by_vividness) for key, by_vividness in values.items()}
         tiny_all = heads.predict_rgb(colorizer.model, tiny.test.gray, vividness, balance=balance)
         tiny_values = evaluate.photo_metrics(list(tiny_all), list(tiny.test.rgb), prior)
         test_values = values[test_key][vividness]  # the chosen setting is one of the frontier's
@@ -218,9 +218,24 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
         print(f"  {title}: vividness {vividness}, balance {balance} ({choice['chosen_on']}); "
               f"{time.perf_counter() - started:.0f} s", flush=True)
     summary["tiny_imagenet_val_gray"] = evaluate.gray_baseline(list(tiny.test.rgb), prior)
+    tables = _write_tables(config, summary, baselines[test_key], len(test_photos), tiny, choice_sets, reuse_choices,
+                           out_dir)
+    write_csv(per_image_rows, out_dir / "photo-results-per-image.csv")
+    write_json(summary, out_dir / "photo-results.json")
+    _write_figures(config, summary, colorizers, baselines, (test_key, tiny_key), (test_names, test_photos),
+                   (val_names, val_photos), out_dir)
+    print("\n".join(tables))
+    return summary
+
+
+def _write_tables(config, summary, test_gray, test_count, tiny, choice_sets, reuse_choices, out_dir):
+    """``photo-results.md`` and its CSVs, ``photo-decoding.md``; returns the tables."""
+    from colorize_cnn import decoding, metrics
+    from colorize_cnn.reports.tables import markdown_table, write_csv, write_text
+
     tables = []
-    for label, key, gray in ((f"BSDS500 test, {len(test_photos)} whole photos at their own size", "bsds500_test",
-                              baselines[test_key]),
+    for label, key, gray in ((f"BSDS500 test, {test_count} whole photos at their own size", "bsds500_test",
+                              test_gray),
                              (f"{tiny.name} val, {len(tiny.test)} images (64 x 64)", "tiny_imagenet_val",
                               summary["tiny_imagenet_val_gray"])):
         rows = [_summary_row("gray baseline", None, gray)]
@@ -245,7 +260,7 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
                  "the sets each model's recorded choice names (photo-decoding.md; --reuse-choices)")
     header = (f"Produced by {config.script}. Vividness and balance chosen together per model on "
               + chosen_on + ": the most colourful setting whose mean PSNR is at least the gray "
-              f"baseline's and which leaves at most {evaluate.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
+              f"baseline's and which leaves at most {decoding.MAX_HARMED_PERCENT:g}% of the photos more than 3 dB below "
               "gray, on each set (if none does, the best mean over the sets of PSNR above gray); a decoding fixed in the "
               "script is not chosen (its \"chosen_on\" in photo-results.json says so). Truth CF in the CF / truth CF column's denominator. "
               "Cast: mean over photos of the output's mean a* (b*) minus the truth's (+b* yellow, +a* red); "
@@ -258,12 +273,19 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
                            + decoding_choice_table(result["decoding_choice"])
                            for title, result in summary["models"].items() if "sets" in result["decoding_choice"]),
                out_dir / "photo-decoding.md")
-    write_csv(per_image_rows, out_dir / "photo-results-per-image.csv")
-    write_json(summary, out_dir / "photo-results.json")
+    return tables
+
+
+def _write_figures(config, summary, colorizers, baselines, keys, test, val, out_dir):
+    """The frontier plot, the photo figure and its table, the working-size sweep."""
+    from colorize_cnn import color, figures
+    from colorize_cnn.reports.tables import markdown_table, write_text
+
+    (test_names, test_photos), (val_names, val_photos) = test, val
     figures.frontier_plot(
         {key: {title: result["frontiers"][key] for title, result in summary["models"].items()}
-         for key in (test_key, tiny_key)},
-        {key: baselines[key] for key in (test_key, tiny_key)},
+         for key in keys},
+        {key: baselines[key] for key in keys},
         out_dir / "photo-frontier.png",
     )
     extra = [(name, (photo * 255).round().astype(np.uint8)) for name, photo in zip(test_names, test_photos)
@@ -276,26 +298,19 @@ def photo_report(config, tiny_imagenet, bsds500, out_dir, limit=None, bundle_cho
     write_text(f"Produced by {config.script}\n\n" + markdown_table(rows)
                + f"\n{config.models[0][0]} at other working sizes (mean over BSDS500 val, {len(val_photos)} photos):\n\n"
                + markdown_table(sweep), out_dir / "photos.md")
-    print("\n".join(tables))
-    return summary
 
 
 def recorded_choice(model_path):
-    """The decoding choice recorded beside a saved model (``evaluate.choose_decoding``'s dict, as
-    ``evaluate.write_decoding`` wrote it), if that file records the scores it was chosen by; else None."""
-    import json
+    """The decoding choice recorded beside a saved model (``decoding.choose_decoding``'s dict, as
+    ``files.write_decoding`` wrote it), if that file records the scores it was chosen by; else None."""
+    from colorize_cnn.files import read_decoding
 
-    from colorize_cnn.files import decoding_path
-
-    path = decoding_path(model_path)
-    if Path(model_path).suffix != ".keras" or not path.is_file():
-        return None
-    choice = json.loads(path.read_text())
+    choice = read_decoding(model_path) if Path(model_path).suffix == ".keras" else {}
     return choice if "sets" in choice and {"vividness", "balance"} <= set(choice) else None
 
 
 def decoding_choice_table(choice):
-    """A decoding choice (``evaluate.choose_decoding``'s dict) as Markdown: per set, a row per setting
+    """A decoding choice (``decoding.choose_decoding``'s dict) as Markdown: per set, a row per setting
     it scored: PSNR against gray, colour, harm and cast."""
     from colorize_cnn.reports.tables import markdown_table
 
@@ -336,73 +351,3 @@ def _summary_row(title, result, values):
 
 
 # --- chroma upsampling apart from any model ---------------------------------------------------
-
-UPSAMPLING_COLUMNS = columns("psnr", "chroma_error", "edge_chroma_error")
-
-
-def upsampling_main(sigmas, figure_photos, argv=None):
-    from colorize_cnn.errors import report_errors
-    from colorize_cnn.files import README_ASSETS
-
-    parser = argparse.ArgumentParser(description="Compare chroma upsampling methods on whole photos' own chroma, "
-                                     "shrunk to the default model's chroma grid: the joint bilateral filter's sigma "
-                                     "on BSDS500 val, every method on BSDS500 test.")
-    parser.add_argument("--bsds500", type=Path, required=True, metavar="PATH", help="BSDS500 folder with val/ and test/")
-    parser.add_argument("--out", type=Path, default=README_ASSETS, help="default: %(default)s")
-    parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each split")
-    args = parser.parse_args(argv)
-    with report_errors() as status:
-        upsampling_report(Path(args.bsds500), args.out, sigmas, args.limit, figure_photos)
-    return status.code
-
-
-def upsampling_figure(folder, path, names, crop=160):
-    """Gray | bilinear | joint bilateral | original on a ``crop``-pixel square of each named photo
-    (centred on the median position of its lightness edges), chroma shrunk to the default model's grid."""
-    from colorize_cnn import color, evaluate, figures
-
-    grays, columns = [], {"bilinear (before)": [], "joint bilateral (default)": [], "original": []}
-    for name in names:
-        _, (truth,) = evaluate.load_photos(folder, names=[name])
-        lab = color.rgb_to_lab(truth)
-        rows, cols = np.nonzero(evaluate.edge_band(lab[..., 0]))
-        top = int(np.clip(np.median(rows) - crop // 2, 0, truth.shape[0] - crop))
-        left = int(np.clip(np.median(cols) - crop // 2, 0, truth.shape[1] - crop))
-        window = (slice(top, top + crop), slice(left, left + crop))
-        grays.append(color.rgb_to_gray(truth)[window])
-        for title, method in (("bilinear (before)", "bilinear"), ("joint bilateral (default)", "joint_bilateral")):
-            columns[title].append(evaluate.restored_from_shrunk_chroma(lab, method)[0][window])
-        columns["original"].append(truth[window])
-    figures.comparison_grid(grays, columns, path, row_labels=list(names), cell_inches=2.2)
-
-
-def upsampling_report(bsds500, out_dir, sigmas, limit=None, figure_photos=()):
-    """Writes ``chroma-upsampling.md``, ``.json`` and ``.png`` to ``out_dir``: the sigma sweep on val,
-    every method (joint bilateral at ``color.BILATERAL_SIGMA``) on test, the gray baseline beside
-    them, and the figure (``upsampling_figure``) on ``figure_photos`` of val."""
-    from colorize_cnn import evaluate
-    from colorize_cnn.reports.tables import markdown_table, write_text
-    from colorize_cnn.files import write_json
-
-    summary, tables = {}, []
-    for split, split_sigmas in (("val", sigmas), ("test", None)):
-        _, truths = evaluate.load_photos(Path(bsds500) / split, limit)
-        started = time.perf_counter()
-        errors = evaluate.upsampling_errors(truths, **({"sigmas": split_sigmas} if split_sigmas else {}))
-        summary[split] = {name: {key: float(np.mean(series)) for key, series in values.items()} for name, values in errors.items()}
-        rows = [{"upsampling": name, **{label: summary[split][name][key] for key, label in UPSAMPLING_COLUMNS.items()}}
-                for name in summary[split]]
-        tables.append(f"### BSDS500 {split}, {len(truths)} whole photos\n\n" + markdown_table(rows))
-        print(f"  BSDS500 {split}: {time.perf_counter() - started:.0f} s")
-    header = ("Produced by experiments/chroma_upsampling.py. Each photo's true chroma is shrunk to a grid of "
-              f"longest side {evaluate.UPSAMPLING_CHROMA_SIDE} (the default model's, at working size 64), brought back "
-              "to full size and joined to the true lightness. ab error: mean CIELAB ab distance to the truth; at "
-              "edges: within 2 px of a Canny edge of the lightness. Sigma chosen on val; test reported at the "
-              "default.\n\n")
-    write_text(header + "\n".join(tables), Path(out_dir) / "chroma-upsampling.md")
-    write_json(summary, Path(out_dir) / "chroma-upsampling.json")
-    if limit is not None:  # a quick check: the first val photos stand in for the figure's
-        figure_photos = evaluate.load_photos(Path(bsds500) / "val", min(limit, 3))[0]
-    upsampling_figure(Path(bsds500) / "val", Path(out_dir) / "chroma-upsampling.png", figure_photos)
-    print("\n".join(tables))
-    return summary

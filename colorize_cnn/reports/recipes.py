@@ -76,14 +76,15 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
     Each recipe is scored at every vividness of ``config.candidates`` on two validation sets: the
     photos in ``validation_photos`` (whole, at their own size) and ``config.held_out_images``
     training images that no recipe trains on (64 x 64); its vividness is the most vivid setting
-    that ``evaluate.pick_vividness`` accepts on both.
+    that ``decoding.pick_vividness`` accepts on both.
     """
     import keras
 
-    from colorize_cnn import color, evaluate, heads
+    from colorize_cnn import color, decoding, evaluate, files, heads
     from colorize_cnn.colorizer import load_colorizer
+    from colorize_cnn.data import load_photos
     dataset, rgb, held_out, prior = _training_arrays(config, data, images)
-    _, photos = evaluate.load_photos(validation_photos)
+    _, photos = load_photos(validation_photos)
     sets = {f"{Path(validation_photos).name} ({len(photos)} photos)": photos,
             f"held-out training images ({len(held_out)})": held_out}
     grays = {key: evaluate.gray_baseline(list(truths), prior) for key, truths in sets.items()}
@@ -96,13 +97,13 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
         epochs = train_config.epochs
         photo_key, held_out_key = sets
         points = {  # held-out images are 64 x 64, the working size: in batches (the same pixels as colorize)
-            photo_key: evaluate.frontier(evaluate.values_by_vividness(load_colorizer(model), photos, prior,
+            photo_key: decoding.frontier(decoding.values_by_vividness(load_colorizer(model), photos, prior,
                                                                       config.candidates)),
-            held_out_key: evaluate.frontier({v: evaluate.photo_metrics(
+            held_out_key: decoding.frontier({v: evaluate.photo_metrics(
                 list(heads.predict_rgb(model, color.rgb_to_gray(held_out), v)), list(held_out), prior)
                 for v in config.candidates}),
         }
-        vividness = evaluate.pick_vividness_on_sets(points)
+        vividness = decoding.pick_vividness_on_sets(points)
         result = {"recipe": name, "model_name": train_config.model_name, "epochs": epochs, "images": len(rgb),
                   "train_seconds": round(seconds, 1), "images_per_second": round(epochs * len(rgb) / seconds, 1),
                   "device": device, "parameters": model.count_params(), "chosen_vividness": vividness,
@@ -110,7 +111,7 @@ def compare_recipes(config, data, validation_photos, images=None, out=None, mode
         results.append(result)
         if models_dir is not None:
             path = _save_recipe_model(model, models_dir, name)
-            evaluate.write_decoding({"vividness": vividness, "chosen_on": " and ".join(sets), "recipe": name,
+            files.write_decoding({"vividness": vividness, "chosen_on": " and ".join(sets), "recipe": name,
                                      "train": dataclasses.asdict(train_config)}, path)
         print(f"  {name}: {seconds:.0f} s ({result['images_per_second']:.0f} images/s); vividness {vividness}; "
               + "; ".join(f"{key}: " + ", ".join(f"v={p['vividness']:g} {p['psnr']:.2f} dB CF {p['colourfulness_ratio']:.2f}x "
@@ -152,14 +153,13 @@ def _training_arrays(config, data, images):
     """Tiny ImageNet's training images decoded: (data set, training images, held-out images, ab prior)."""
     import numpy as np
 
-    from colorize_cnn import color
-    from colorize_cnn.data import decoded_training_sample, load_dataset
+    from colorize_cnn.data import decoded_training_sample, load_dataset, training_ab_prior
 
     dataset = load_dataset("tiny_imagenet", data)
     rgb = decoded_training_sample(dataset, images or len(dataset.train_images), config.reference.seed)
     order = np.random.default_rng(config.reference.seed).permutation(len(rgb))
     count = min(config.held_out_images, len(rgb) // 5)  # a small set (a quick run) still trains on most
-    prior = color.ab_bin_prior(color.rgb_to_lab(rgb[:5000])[..., 1:])  # for the rebalanced AuC
+    prior = training_ab_prior(rgb)  # for the rebalanced AuC
     return dataset, rgb[order[count:]], rgb[order[:count]], prior
 
 
@@ -176,8 +176,9 @@ def compare_hint_recipes(config, data, validation_photos, images=None, out=None,
     from colorize_cnn import evaluate
     from colorize_cnn import hint_protocol
     from colorize_cnn.colorizer import load_colorizer
+    from colorize_cnn.data import load_photos
     dataset, rgb, _, prior = _training_arrays(config, data, images)
-    names, photos = evaluate.load_photos(validation_photos)
+    names, photos = load_photos(validation_photos)
     sequences = hint_protocol.hint_sequences(names, photos, None, config.reference.seed)
     key = f"{Path(validation_photos).name} ({len(photos)} photos)"
     automatic = evaluate.summarise(evaluate.photo_metrics(

@@ -15,6 +15,11 @@ TITLES = {  # a measure's key (colorize_cnn.metrics, evaluate.summarise) -> its 
     "worst_10_vs_gray": "worst 10% vs gray (dB)", "mean_a": "mean a*", "mean_b": "mean b*",
     "truth_mean_a": "truth mean a*", "truth_mean_b": "truth mean b*", "truth_chroma": "truth chroma",
     "chroma_error": "ab error", "edge_chroma_error": "ab error at edges",
+    # single-hint trials (colorize_cnn.hint_protocol)
+    "inside_error_removed": "ab error removed in its segment", "outside_error_change": "ab error change outside it",
+    "propagation_range": "propagation range (px)", "propagation_range_diagonal": "propagation range / diagonal",
+    "take_up_segment": "way taken in its segment", "take_up_other_segments": "in other segments",
+    "take_up_far": "beyond 1/3 of the diagonal", "hints_moving_others": "share of hints moving others > 0.2",
 }
 METRICS = ("psnr", "ssim", "auc", "auc_rebalanced", "acc2", "colourfulness", "colourfulness_ratio")  # CIFAR-10's
 SUMMARY = ("psnr", "ssim", "auc", "auc_rebalanced", "colourfulness", "colourfulness_ratio", "delta_colourfulness")
