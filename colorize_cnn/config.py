@@ -8,6 +8,7 @@ from colorize_cnn.errors import BadArgumentError
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # Keras dtype policies: compute in 16 bits, weights in 32
 DISTRIBUTIONS = ("none", "devices", "processes")  # see colorize_cnn.distribution
+HINT_PLACEMENTS = ("centre", "scene")  # where simulated training hints fall: see hints.simulate_planes
 WORKING_SIZE = 64  # longest side the fully convolutional models see (README: "Colorizing any size")
 MAX_WORKING_SIZE = 1024  # beyond it the network's memory grows past a laptop's (about 2 GB at 1024)
 
@@ -42,6 +43,9 @@ class TrainConfig:
     # Fine-tuning: start from the weights of this model (a registry name or a .keras file, as
     # colorize's --model takes), e.g. the hint model from the bundled photo model ("default").
     initial_model: str = None
+    # Hint models: where simulated hints fall ("centre": the paper's, for object-centred images;
+    # "scene": anywhere, inside regions; hints.simulate_planes).
+    hint_placement: str = "centre"
     # Mixed precision: layers compute in bfloat16 or float16, weights stay float32 (Keras's dtype
     # policies; float16 gets loss scaling). Pays on GPUs with tensor cores; see the README.
     precision: str = "float32"
@@ -64,6 +68,9 @@ class TrainConfig:
             raise BadArgumentError(f"distribute must be one of {DISTRIBUTIONS}. Received: distribute={self.distribute!r}")
         if self.precision not in PRECISIONS:
             raise BadArgumentError(f"precision must be one of {PRECISIONS}. Received: precision={self.precision!r}")
+        if self.hint_placement not in HINT_PLACEMENTS:
+            raise BadArgumentError(f"hint_placement must be one of {HINT_PLACEMENTS}. "
+                                   f"Received: hint_placement={self.hint_placement!r}")
         if not 0.0 <= self.rebalance_mix <= 1.0:
             raise BadArgumentError(f"rebalance_mix must be in [0, 1]. Received: rebalance_mix={self.rebalance_mix}")
 

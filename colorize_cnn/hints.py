@@ -23,6 +23,7 @@ import re
 import numpy as np
 
 from colorize_cnn import color
+from colorize_cnn.config import HINT_PLACEMENTS
 from colorize_cnn.errors import UserError, shown
 
 HINT_CHANNELS = 3  # a*, b* (over AB_RANGE) and the mask
@@ -215,23 +216,44 @@ def hint_planes(hints, full_shape, small_shape):
     return planes
 
 
-def simulate_planes(ab, rng, no_hint_share=NO_HINT_SHARE):
-    """Training hints drawn from the true colours ``ab`` ``(N, S, S, 2)`` the way Zhang, Zhu et al.
-    (2017) do: a geometric number of points (one image in ``1 / no_hint_share`` has none), each a
-    square patch whose hint is the patch's mean ab, centred with a spread of a quarter of the side.
-    Patch sides are the paper's 1..9 px at 176 px scaled to the crop side S and rounded, at least 1
-    px (at S = 64: 1, 2 or 3 px with odds 4 : 2 : 3). Returns ``(N, S, S, 3)`` float32 planes."""
+EDGE_AB_SPREAD = 8.0  # "scene" placement: a patch whose ab (with a 1 px ring) spreads more sits on an edge
+EDGE_TRIES = 4
+
+
+def simulate_planes(ab, rng, no_hint_share=NO_HINT_SHARE, placement="centre"):
+    """Training hints drawn from the true colours ``ab`` ``(N, S, S, 2)``: a geometric number of
+    points (one image in ``1 / no_hint_share`` has none), each a square patch whose hint is the
+    patch's mean ab. Patch sides are the paper's 1..9 px at 176 px scaled to the crop side S and
+    rounded, at least 1 px (at S = 64: 1, 2 or 3 px with odds 4 : 2 : 3). ``placement``: "centre"
+    (Zhang, Zhu et al. 2017: centred with a spread of a quarter of the side, for object-centred
+    images) or "scene" (anywhere in the crop, inside a region as a user clicks: a patch whose ab,
+    with a 1 px ring, spreads more than ``EDGE_AB_SPREAD`` is drawn again, up to ``EDGE_TRIES``
+    times). Returns ``(N, S, S, 3)`` float32 planes."""
+    if placement not in HINT_PLACEMENTS:
+        raise ValueError(f"placement must be one of {HINT_PLACEMENTS}. Received: {placement!r}")
     count, height, width, _ = ab.shape
     planes = np.zeros((count, height, width, HINT_CHANNELS), np.float32)
     for index in range(count):
         for _ in range(rng.geometric(no_hint_share) - 1):
             side = max(1, round(rng.choice(PAPER_PATCH_SIDES) * min(height, width) / PAPER_SIDE))
-            top = int(np.clip(rng.normal((height - side + 1) / 2, (height - side + 1) / 4), 0, height - side))
-            left = int(np.clip(rng.normal((width - side + 1) / 2, (width - side + 1) / 4), 0, width - side))
+            top, left = _patch_corner(ab[index], side, rng, placement)
             patch = (index, slice(top, top + side), slice(left, left + side))
             planes[patch][..., :2] = ab[patch].mean(axis=(0, 1)) / color.AB_RANGE
             planes[patch][..., 2] = 1.0
     return planes
+
+
+def _patch_corner(ab, side, rng, placement):
+    height, width = ab.shape[:2]
+    if placement == "centre":
+        return (int(np.clip(rng.normal((height - side + 1) / 2, (height - side + 1) / 4), 0, height - side)),
+                int(np.clip(rng.normal((width - side + 1) / 2, (width - side + 1) / 4), 0, width - side)))
+    for _ in range(EDGE_TRIES):
+        top, left = int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1))
+        ring = ab[max(0, top - 1):top + side + 1, max(0, left - 1):left + side + 1].reshape(-1, 2)
+        if np.linalg.norm(ring.std(axis=0)) <= EDGE_AB_SPREAD:
+            break
+    return top, left
 
 
 def with_hint_planes(gray, planes=None):
@@ -243,10 +265,10 @@ def with_hint_planes(gray, planes=None):
     return np.concatenate([gray, np.asarray(planes, np.float32)], axis=-1)
 
 
-def network_input(rgb, takes_hints, rng):
+def network_input(rgb, takes_hints, rng, placement="centre"):
     """The training input for colour images ``(N, S, S, 3)``: their gray, joined for a hint model to
-    hints simulated from their true colours (``simulate_planes``)."""
+    hints simulated from their true colours (``simulate_planes`` at ``placement``)."""
     gray = color.rgb_to_gray(rgb)
     if not takes_hints:
         return gray
-    return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng))
+    return with_hint_planes(gray, simulate_planes(color.rgb_to_lab(rgb)[..., 1:], rng, placement=placement))

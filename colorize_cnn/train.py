@@ -294,7 +294,7 @@ def _streams(config, dataset, model, kind, stride, shard):
         rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
 
         def targets(rgb):
-            return network_input(rgb, takes_hints, rng), heads.fit_targets(kind, rgb, stride)
+            return network_input(rgb, takes_hints, rng, config.hint_placement), heads.fit_targets(kind, rgb, stride)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets, shuffle=True,
                                  seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless)
@@ -307,7 +307,7 @@ def _streams(config, dataset, model, kind, stride, shard):
     test = dataset.test
     held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
     validation = in_memory_batches(  # the same simulated hints every epoch
-        network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed)),
+        network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed), config.hint_placement),
         heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size, shard=shard)
     return training, validation, endless
 
@@ -334,7 +334,7 @@ def train_on_arrays(config, rgb, verbose=0):
         def flipped(array):
             return np.where(flip.reshape(-1, *[1] * (array.ndim - 1)), array[:, :, ::-1], array)
 
-        inputs = network_input(rgb, takes_hints, rng) if takes_hints else gray  # new hints every epoch
+        inputs = network_input(rgb, takes_hints, rng, config.hint_placement) if takes_hints else gray  # new hints every epoch
         model.fit(flipped(inputs), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
                   epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose)
     return model

@@ -108,6 +108,22 @@ def test_simulated_hints_follow_the_papers_protocol():
     assert planes[..., 2].sum(axis=(1, 2)).max() <= 9 * 60
 
 
+def test_scene_hints_fall_anywhere_and_inside_regions():
+    # four flat quadrants of different colours: a patch on a quadrant's edge mixes two colours
+    ab = np.zeros((300, 64, 64, 2), np.float32)
+    ab[:, :32, :32], ab[:, :32, 32:], ab[:, 32:, :32], ab[:, 32:, 32:] = (40, 0), (0, 40), (-40, 0), (0, -40)
+    centre, scene = (simulate_planes(ab, np.random.default_rng(0), placement=placement)[..., 2] == 1
+                     for placement in ("centre", "scene"))
+    border = np.zeros((64, 64), bool)
+    border[:8], border[-8:], border[:, :8], border[:, -8:] = True, True, True, True
+    assert scene[:, border].mean() > 2 * centre[:, border].mean()  # not drawn towards the centre
+    edges = np.zeros((64, 64), bool)
+    edges[31:33], edges[:, 31:33] = True, True
+    assert scene[:, edges].mean() < 0.5 * centre[:, edges].mean()  # rarely on a colour edge
+    with pytest.raises(ValueError, match="placement"):
+        simulate_planes(ab[:1], np.random.default_rng(0), placement="edges")
+
+
 def test_the_hint_model_starts_as_the_model_it_is_fine_tuned_from():
     automatic = build_model("unet_photo", base_filters=4)
     hinted = transfer_weights(automatic, build_model("unet_hints", base_filters=4))

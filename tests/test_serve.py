@@ -416,7 +416,8 @@ def test_the_page_in_a_real_browser(bundled, tmp_path):
         wait_for(lambda: timings(driver) >= 2, what="the preview after a click")
         hints = driver.execute_script("return state.hints")
         assert len(hints) == 1 and abs(hints[0]["x"] - 150) <= 4 and abs(hints[0]["y"] - 200) <= 4, hints  # 1% of a side
-        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#suggestions button"), what="suggested colours")
+        top = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#suggestions button"), what="suggested colours")[0]
+        assert hints[0]["color"] == top.get_attribute("title").split()[0] != "#808080"  # starts at the top suggestion
         count = timings(driver)
         driver.execute_script("""const input = document.querySelector('#hints input[type=color]');
             input.value = '#2050ff'; input.dispatchEvent(new Event('input'));""")

@@ -71,9 +71,9 @@ def hint_report(bsds500, tiny_imagenet, out_dir, model=None, automatic=None, tin
             for split, (names, photos) in bsds.items()}
     sets[f"Tiny ImageNet val ({len(pick)} images)"] = ("tiny-imagenet-val", [f"val_{i}" for i in pick],
                                                        list(tiny.test.rgb[pick]))
-    automatic_name = automatic or default_model(hints=False)
-    hinted, automatic = load_colorizer(model, hints=True), load_colorizer(automatic_name)
-    results, rows = {"model": hinted.name, "automatic": automatic.name, "sets": {}, "single_hint": {}}, []
+    hinted, automatic = load_colorizer(model, hints=True), load_colorizer(automatic or default_model(hints=False))
+    automatic_name = Path(automatic.name).stem  # a bundled model's name, not its path
+    results, rows = {"model": Path(hinted.name).stem, "automatic": automatic_name, "sets": {}, "single_hint": {}}, []
     sequences = {}
     for key, (slug, names, truths) in sets.items():
         sequences[slug] = hint_sequences(names, truths, out_dir / "hint-files" / slug)
@@ -84,7 +84,7 @@ def hint_report(bsds500, tiny_imagenet, out_dir, model=None, automatic=None, tin
         results["sets"][key] = {"gray": gray, "automatic": auto, "hints": {str(c): s for c, s in by_count.items()}}
         rows.append(_row(key, "gray (a = b = 0)", gray, auto))
         rows.append(_row(key, f"automatic ({automatic_name})", auto, auto))
-        rows += [_row(key, f"{count} hints", summary, auto) for count, summary in by_count.items()]
+        rows += [_row(key, f"{count} hint{'' if count == 1 else 's'}", summary, auto) for count, summary in by_count.items()]
         print(f"{key}: gray {gray['psnr']:.2f}, automatic {auto['psnr']:.2f}, "
               + ", ".join(f"{c}: {s['psnr']:.2f}" for c, s in by_count.items()), flush=True)
     segmentations = {split: [load_segmentation(Path(bsds500) / "groundTruth" / split / f"{Path(name).stem}.mat")

@@ -217,7 +217,13 @@ function renderHints() {
   });
 }
 
-async function select(index) {
+async function suggestions(point, others) {
+  const response = await post(`/api/photos/${state.photo.id}/suggest`,
+                              {x: point.x, y: point.y, k: 8, hints: others, model: state.photo.takes_hints_models[0]});
+  return (await response.json()).colours;
+}
+
+async function select(index, colours = null) {
   state.selected = index;
   renderHints();
   draw();
@@ -225,11 +231,9 @@ async function select(index) {
   box.innerHTML = "";
   if (index < 0 || !state.photo) return;
   const hint = state.hints[index];
-  const others = state.hints.filter((_, other) => other !== index);
   try {
-    const response = await post(`/api/photos/${state.photo.id}/suggest`,
-                                {x: hint.x, y: hint.y, k: 8, hints: others, model: state.photo.takes_hints_models[0]});
-    for (const suggestion of (await response.json()).colours) {
+    colours = colours || await suggestions(hint, state.hints.filter((_, other) => other !== index));
+    for (const suggestion of colours) {
       const swatch = document.createElement("button");
       swatch.type = "button";
       swatch.style.background = suggestion.color;
@@ -244,7 +248,7 @@ async function select(index) {
   }
 }
 
-view.addEventListener("mousedown", (event) => {
+view.addEventListener("mousedown", async (event) => {
   if (!state.photo || $("show-gray").checked) return;
   const point = photoPoint(event);
   const index = hintAt(point);
@@ -254,10 +258,18 @@ view.addEventListener("mousedown", (event) => {
     select(index);
     return;
   }
+  // a new hint starts at the model's top suggestion there (given the other hints), not at gray
   const startedAt = performance.now();
-  const colour = state.hints.length ? state.hints[state.hints.length - 1].color : "#808080";
-  change(() => { state.hints.push({x: Math.round(point.x), y: Math.round(point.y), color: colour}); }, startedAt);
-  select(state.hints.length - 1);
+  const hint = {x: Math.round(point.x), y: Math.round(point.y), color: "#808080"};
+  let colours = null;
+  try {
+    colours = await suggestions(hint, state.hints);
+    hint.color = colours[0].color;
+  } catch (error) {
+    say(error.message, true);
+  }
+  change(() => { state.hints.push(hint); }, startedAt);
+  select(state.hints.length - 1, colours);
 });
 
 view.addEventListener("mousemove", (event) => {
