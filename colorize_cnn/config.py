@@ -46,6 +46,9 @@ class TrainConfig:
     # Hint models: where simulated hints fall ("centre": the paper's, for object-centred images;
     # "scene": anywhere, inside regions; hints.simulate_planes).
     hint_placement: str = "centre"
+    # Hint models: the share of training crops with one region given another colour in the target
+    # and a hint of that colour inside it (recolour.recolour_regions): locality, learnt.
+    recolour_share: float = 0.0
     # Mixed precision: layers compute in bfloat16 or float16, weights stay float32 (Keras's dtype
     # policies; float16 gets loss scaling). Pays on GPUs with tensor cores; see the README.
     precision: str = "float32"
@@ -71,6 +74,8 @@ class TrainConfig:
         if self.hint_placement not in HINT_PLACEMENTS:
             raise BadArgumentError(f"hint_placement must be one of {HINT_PLACEMENTS}. "
                                    f"Received: hint_placement={self.hint_placement!r}")
+        if not 0.0 <= self.recolour_share <= 1.0:
+            raise BadArgumentError(f"recolour_share must be in [0, 1]. Received: recolour_share={self.recolour_share}")
         if not 0.0 <= self.rebalance_mix <= 1.0:
             raise BadArgumentError(f"rebalance_mix must be in [0, 1]. Received: rebalance_mix={self.rebalance_mix}")
 

@@ -17,6 +17,7 @@ from colorize_cnn.files import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FIL
                                 write_json)
 from colorize_cnn.hints import network_input
 from colorize_cnn.models import build_model, transfer_weights
+from colorize_cnn.recolour import training_pair
 
 PROGRESS_IMAGES = 1000  # fixed held-out images whose PSNR is logged after every epoch
 
@@ -294,7 +295,7 @@ def _streams(config, dataset, model, kind, stride, shard):
         rng = np.random.default_rng(config.seed)  # simulated hints: new ones for every batch
 
         def targets(rgb):
-            return network_input(rgb, takes_hints, rng, config.hint_placement), heads.fit_targets(kind, rgb, stride)
+            return training_pair(config, kind, stride, takes_hints, rgb, rng)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets, shuffle=True,
                                  seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless)
@@ -307,8 +308,8 @@ def _streams(config, dataset, model, kind, stride, shard):
     test = dataset.test
     held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
     validation = in_memory_batches(  # the same simulated hints every epoch
-        network_input(test.rgb[held_out], takes_hints, np.random.default_rng(config.seed), config.hint_placement),
-        heads.fit_targets(kind, test.rgb[held_out], stride), batch_size=config.batch_size, shard=shard)
+        *training_pair(config, kind, stride, takes_hints, test.rgb[held_out], np.random.default_rng(config.seed)),
+        batch_size=config.batch_size, shard=shard)
     return training, validation, endless
 
 

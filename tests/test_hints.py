@@ -282,3 +282,42 @@ def test_the_propagation_range_is_the_mean_distance_to_the_pixels_a_hint_changed
     hint = Hint(x=10, y=5, color=(255, 0, 0))
     assert propagation_range(before, after, hint) == pytest.approx(8.0)
     assert propagation_range(before, before, hint) == 0.0
+
+
+def test_recoloured_crops_change_one_region_and_hint_it_inside():
+    from colorize_cnn.recolour import recolour_regions
+
+    # four flat quadrants of different colours and lightness, a little noise: Felzenszwalb finds them
+    rgb = np.zeros((40, 64, 64, 3), np.float32)
+    rgb[:, :32, :32], rgb[:, :32, 32:], rgb[:, 32:, :32], rgb[:, 32:, 32:] = (
+        (0.8, 0.3, 0.3), (0.3, 0.7, 0.3), (0.3, 0.3, 0.6), (0.85, 0.8, 0.4))
+    rgb = np.clip(rgb + np.random.default_rng(1).normal(0, 0.01, rgb.shape), 0, 1).astype(np.float32)
+    target, planes = recolour_regions(rgb, np.random.default_rng(0), share=0.5)
+    changed = np.abs(color.rgb_to_lab(target)[..., 1:] - color.rgb_to_lab(rgb)[..., 1:]).max(axis=-1) > 5
+    recoloured = changed.any(axis=(1, 2))
+    assert 10 <= recoloured.sum() <= 30  # about half the crops
+    assert np.array_equal(recoloured, planes[..., 2].any(axis=(1, 2)))  # a hint exactly where a region changed
+    assert not planes[~recoloured].any() and np.array_equal(target[~recoloured], rgb[~recoloured])
+    for crop in np.flatnonzero(recoloured):
+        quadrants = changed[crop].reshape(2, 32, 2, 32).mean(axis=(1, 3))
+        assert np.sort(quadrants.ravel())[-2] < 0.05 and quadrants.max() > 0.9  # one quadrant, all of it
+        hint = planes[crop, ..., 2] == 1
+        assert changed[crop][hint].all()  # the hint lies inside the region it recoloured ...
+        new_ab = color.rgb_to_lab(target[crop])[..., 1:][hint].mean(axis=0)
+        np.testing.assert_allclose(planes[crop][hint][0, :2] * color.AB_RANGE, new_ab, atol=1.0)  # ... in its colour
+        old_ab = color.rgb_to_lab(rgb[crop])[..., 1:][hint].mean(axis=0)
+        turn = np.degrees(np.abs(np.angle(complex(*new_ab) / complex(*old_ab))))
+        assert turn > 60  # another hue (90..270 degrees before sRGB's gamut clips it)
+    lightness = color.rgb_to_lab(target)[..., 0] - color.rgb_to_lab(rgb)[..., 0]
+    assert np.median(np.abs(lightness[changed])) < 3  # lightness kept where the gamut allows
+    # training pairs: the input is the true gray with the region's hint among the others, the target the new colours
+    from colorize_cnn.config import TrainConfig
+    from colorize_cnn.recolour import training_pair
+
+    config = TrainConfig(model_name="unet_hints", hint_placement="scene", recolour_share=1.0)
+    inputs, targets = training_pair(config, heads.TWO_HEADS, 1, True, rgb, np.random.default_rng(0))
+    ab = targets[heads.AB]
+    assert inputs.shape == (40, 64, 64, 4) and ab.shape == (40, 64, 64, 2)
+    np.testing.assert_allclose(inputs[..., :1], color.rgb_to_gray(rgb), atol=1e-6)
+    moved = np.abs(ab - color.rgb_to_lab(rgb)[..., 1:]).max(axis=-1) > 5
+    assert moved.any(axis=(1, 2)).mean() > 0.9 and (inputs[..., 3][moved] == 1).any()
