@@ -90,4 +90,3 @@ def training_pair(config, kind, stride, takes_hints, rgb, rng):
     planes = simulate_planes(color.rgb_to_lab(target)[..., 1:], rng, placement=config.hint_placement)
     planes = np.where(recoloured[..., 2:] > 0, recoloured, planes)  # the region's hint stays
     return with_hint_planes(color.rgb_to_gray(rgb), planes), heads.fit_targets(kind, target, stride)
-

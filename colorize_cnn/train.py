@@ -15,7 +15,6 @@ from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches, training
 from colorize_cnn.errors import UserError
 from colorize_cnn.files import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, atomic_output, stale_temporaries,
                                 write_json)
-from colorize_cnn.hints import network_input
 from colorize_cnn.models import build_model, transfer_weights
 from colorize_cnn.recolour import training_pair
 
@@ -335,8 +334,9 @@ def train_on_arrays(config, rgb, verbose=0):
         def flipped(array):
             return np.where(flip.reshape(-1, *[1] * (array.ndim - 1)), array[:, :, ::-1], array)
 
-        inputs = network_input(rgb, takes_hints, rng, config.hint_placement) if takes_hints else gray  # new hints every epoch
-        model.fit(flipped(inputs), keras.tree.map_structure(flipped, targets), batch_size=config.batch_size,
+        # new hints (and recoloured regions) every epoch
+        inputs, epoch_targets = training_pair(config, kind, stride, True, rgb, rng) if takes_hints else (gray, targets)
+        model.fit(flipped(inputs), keras.tree.map_structure(flipped, epoch_targets), batch_size=config.batch_size,
                   epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose)
     return model
 

@@ -15,9 +15,7 @@ import dataclasses
 import sys
 
 from colorize_cnn.reports.experiment import main
-
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from unet_hints_scenes import CONFIG as SCENES  # noqa: E402  (the whole-scene recipe this one continues)
+from unet_hints_scenes import CONFIG as SCENES  # the whole-scene recipe this one continues (the script's folder)
 
 CONFIG = dataclasses.replace(
     SCENES,
