@@ -1,7 +1,7 @@
 """Hints learnt from whole scenes: the hint model fine-tuned from the automatic default on whole
 photographs with several objects, its simulated hints anywhere in the crop and inside regions.
 
-The bundled hint model learnt on object-centred Tiny ImageNet thumbnails with hints near their
+The first hint model learnt on object-centred Tiny ImageNet thumbnails with hints near their
 centre, where one hint's colour is the frame's colour: one hint of another colour moves the other
 segments of a BSDS500 photo a third of the way to it (docs/hints.md). Here each training crop is
 drawn from a folder of whole photographs (BSDS500 train, Caltech-101 and the ImageNet detection
@@ -21,7 +21,7 @@ Data: one folder holding the three whole-photo sets (git-ignored; never committe
 Run:   python experiments/unet_hints_scenes.py --data ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            data/scenes --choose-on ../shared/data/bsds500/val
 Quick: add --limit 40 --epochs 1 --steps-per-epoch 4 --out runs/unet_hints_scenes-quick
-Time:  about 4 hours on a 2-core CPU (15 epochs of 16,000 crops; resumable after each epoch:
+Time:  about 75 minutes on a 2-core CPU (15 epochs of 16,000 crops; resumable after each epoch:
        run the same command again).
 """
 
