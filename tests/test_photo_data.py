@@ -86,6 +86,13 @@ def test_photo_folder_splits_by_path_skips_gray_and_broken_files(photo_folder, c
     assert batch.shape == (8, 48, 48, 3)
 
 
+def test_a_photo_folder_trains_at_the_crop_size_asked_and_other_sets_refuse_one(photo_folder, tiny_imagenet_zip):
+    larger = load_dataset("photo_folder", photo_folder, crop_size=96)
+    assert larger.crop_size == 96 and larger.test.rgb.shape[1:] == (96, 96, 3)
+    with pytest.raises(DataSourceError, match="tiny_imagenet trains at its own image size"):
+        load_dataset(("tiny_imagenet", "photo_folder"), (tiny_imagenet_zip, photo_folder), crop_size=96)
+
+
 def test_photo_folder_without_colour_photos_is_refused(tmp_path):
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "gray.png")
     with pytest.raises(DataSourceError, match="no colour photos.*1 gray"):

@@ -26,15 +26,23 @@ DATASETS = {
 }
 
 
-def load_dataset(name, data_dir=None, limit=None, seed=0, weights=None):
+def load_dataset(name, data_dir=None, limit=None, seed=0, weights=None, crop_size=None):
     """The data set registered as ``name`` (see ``DATASETS``), read from ``data_dir``; or, for a
-    tuple of names and one of folders, those photo sets mixed at ``weights`` (``mix_photo_sets``)."""
+    tuple of names and one of folders, those photo sets mixed at ``weights`` (``mix_photo_sets``).
+    ``crop_size``: a photo folder's training crops (default: the working size); the other sets
+    train at their own size."""
     if isinstance(name, (tuple, list)):
         folders = data_dir if isinstance(data_dir, (tuple, list)) else ()
         if len(folders) != len(name):
             raise DataSourceError(f"a mix of {', '.join(name)} needs one --data path for each, in that order. "
                                   f"Received: {data_dir!r}")
-        return mix_photo_sets([load_dataset(part, folder, limit, seed) for part, folder in zip(name, folders)], weights)
+        return mix_photo_sets([load_dataset(part, folder, limit, seed, crop_size=crop_size)
+                               for part, folder in zip(name, folders)], weights)
     if name not in DATASETS:
         raise DataSourceError(f"unknown data set {name!r}. Known data sets: {', '.join(DATASETS)}.")
-    return DATASETS[name](data_dir, limit=limit, seed=seed)
+    if crop_size is None:
+        return DATASETS[name](data_dir, limit=limit, seed=seed)
+    if name != "photo_folder":
+        raise DataSourceError(f"{name} trains at its own image size; only a photo folder's training crops take "
+                              f"another size. Received: crop_size={crop_size}")
+    return load_photo_folder(data_dir, limit=limit, seed=seed, crop_size=crop_size)

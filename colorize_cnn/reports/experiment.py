@@ -23,6 +23,7 @@ class ExperimentConfig:
     dataset: str = "cifar10"  # a name in colorize_cnn.data.DATASETS, or a tuple of photo sets' names: one mix
     dataset_weights: tuple = ()  # a mix: how often each set is drawn (default: equally)
     figures: int = 3  # comparison figures, 4 fixed test images each
+    crop_size: int = None  # photo folders: the training crops' side (default: the working size, 64)
 
 
 def _positive_int(text):
@@ -143,7 +144,7 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
     if assets_dir is not None and limit is None:
         check_writable_folder(assets_dir, "figures folder", "--assets")
     dataset = load_dataset(config.dataset, data_dir, limit=limit, seed=config.train.seed,
-                           weights=config.dataset_weights or None)
+                           weights=config.dataset_weights or None, crop_size=config.crop_size)
     print(f"{dataset.name} from {dataset.source}: {dataset_sizes(dataset)}")
     model, history = train(config.train, dataset, out_dir)
     if config.train.distribute == "processes":  # each says what it ended with (the same, if all went well)
