@@ -10,8 +10,6 @@ everything outside the region keeps its true colour, so a hint that spreads cost
 """
 
 import numpy as np
-from scipy import ndimage
-from skimage.segmentation import felzenszwalb
 
 from colorize_cnn import color, heads
 from colorize_cnn.hints import (HINT_CHANNELS, PAPER_PATCH_SIDES, PAPER_SIDE, network_input, simulate_planes,
@@ -50,6 +48,8 @@ def recolour_regions(rgb, rng, share):
 
 def _region(rgb, rng):
     """A random Felzenszwalb segment of one crop holding at least ``MIN_REGION_SHARE`` of it (None if none)."""
+    from skimage.segmentation import felzenszwalb  # only for runs that recolour: not at train.py's import
+
     segments = felzenszwalb(rgb, scale=SEGMENT_SCALE, sigma=SEGMENT_SIGMA, min_size=8)
     labels, sizes = np.unique(segments, return_counts=True)
     large = labels[sizes >= MIN_REGION_SHARE * segments.size]
@@ -65,6 +65,8 @@ def _colour_shift(mean_ab, rng):
 
 def _hint_patch(region, height, width, rng):
     """A hint patch inside ``region`` (a mask): centred on one of its inner pixels, cut to the region."""
+    from scipy import ndimage
+
     inner = ndimage.binary_erosion(region)
     rows, columns = np.nonzero(inner if inner.any() else region)
     pick = rng.integers(len(rows))
