@@ -14,7 +14,6 @@ import numpy as np
 from colorize_cnn import color
 from colorize_cnn.colorizer import (AUTOMATIC_MODEL, DEFAULT_HINT_MODEL, DEFAULT_MODEL, Colorizer, ModelLoadError,
                                     ModelOutputError, check_working_size, default_model, load_colorizer)
-from colorize_cnn.config import WORKING_SIZE
 from colorize_cnn.errors import UserError
 from colorize_cnn.images import ImageError, check_size
 
@@ -25,7 +24,7 @@ __all__ = [  # the public colouring API; loading lives in colorize_cnn.colorizer
 ]
 
 
-def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, hints=None, balance=None):
+def colorize(gray_image, model=None, working_size=None, vividness=None, hints=None, balance=None):
     """Colorizes a grayscale image of any size.
 
     Args:
@@ -33,7 +32,8 @@ def colorize(gray_image, model=None, working_size=WORKING_SIZE, vividness=None, 
         model: a ``Colorizer``, anything ``load_colorizer`` takes, or ``None`` for the bundled model
             (with hints: the bundled hint model).
         working_size: longest side the network sees, for fully convolutional models (at most
-            ``MAX_WORKING_SIZE``).
+            ``MAX_WORKING_SIZE``); ``None``: the model's own (the size it learnt at, 64 unless its
+            JSON says otherwise).
         vividness: 0 (the model's safest colours) to 1 (its most vivid); ``None``: the model's
             default, chosen on validation images (see ``colorize_cnn.heads``).
         balance: how far the image's overall colour is pulled to neutral, 0 (the network's own)
@@ -77,7 +77,7 @@ class ColorizeSession:
             larger than the image.
     """
 
-    def __init__(self, gray_image, model=None, working_size=WORKING_SIZE, preview_pixels=PREVIEW_PIXELS):
+    def __init__(self, gray_image, model=None, working_size=None, preview_pixels=PREVIEW_PIXELS):
         gray_image = np.asarray(gray_image)
         if gray_image.ndim == 3 and gray_image.shape[-1] == 1:
             gray_image = gray_image[..., 0]
@@ -176,7 +176,7 @@ class ColorizeSession:
         return [{"color": key, "probability": probability} for key, probability in ranked]
 
 
-def suggest_colours(gray_image, x, y, k=8, model=None, hints=None, working_size=WORKING_SIZE):
+def suggest_colours(gray_image, x, y, k=8, model=None, hints=None, working_size=None):
     """``ColorizeSession.suggest_colours`` for one image (the hint model unless ``model`` is given)."""
     return ColorizeSession(gray_image, model, working_size).suggest_colours(x, y, k, hints or ())
 
@@ -195,7 +195,7 @@ def _check_output(input_path, output_path, overwrite, inputs=()):
         raise ImageError(f"output {output_path} already exists; choose another name or remove it.")
 
 
-def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None,
+def colorize_file(input_path, output_path, model=None, overwrite=False, working_size=None, vividness=None,
                   encoding=None, hints=None, balance=None):
     """Colorizes an image file into ``output_path`` (PNG, JPEG or TIFF by extension).
 
@@ -211,7 +211,7 @@ def colorize_file(input_path, output_path, model=None, overwrite=False, working_
     return result
 
 
-def colorize_files(jobs, model=None, overwrite=False, working_size=WORKING_SIZE, vividness=None, encoding=None,
+def colorize_files(jobs, model=None, overwrite=False, working_size=None, vividness=None, encoding=None,
                    hints=None, balance=None):
     """Colorizes many files with one loaded model, keeping the cores busy: the next file is read
     and the last one written (each in its own thread) while the current one is colorized.

@@ -38,6 +38,7 @@ class Colorizer:
     name: str
     vividness: float = 0.0  # the model's defaults, chosen on validation images (files.read_decoding)
     balance: float = 0.0
+    working_size: int = WORKING_SIZE  # the longest side it sees by default: the size it learnt at
 
     @property
     def kind(self):
@@ -76,14 +77,15 @@ class Colorizer:
                                  "load_colorizer(..., runtime='keras') (needs the train extra).")
         return self.network.model
 
-    def working_shape(self, height, width, working_size=WORKING_SIZE):
-        """The size the network sees an ``height x width`` image at (before padding)."""
+    def working_shape(self, height, width, working_size=None):
+        """The size the network sees an ``height x width`` image at (before padding); ``working_size``
+        ``None``: the model's own."""
         if self.fixed_size:
             return self.fixed_size
-        scale = min(1.0, working_size / max(height, width))
+        scale = min(1.0, (working_size or self.working_size) / max(height, width))
         return max(1, round(height * scale)), max(1, round(width * scale))
 
-    def network_input(self, gray, working_size=WORKING_SIZE):
+    def network_input(self, gray, working_size=None):
         """A gray ``(H, W)`` (uint8, uint16, or float in [0, 1]) -> the network's float gray batch
         ``(1, h', w', 1)`` in [0, 1] at the working size, edge-padded to the model's padding multiple.
         Resized first, scaled after (the resize is linear): the full-size plane is never made float."""
@@ -116,7 +118,7 @@ class Colorizer:
         return heads.decode_ab(outputs, self.kind, self.vividness if vividness is None else vividness,
                                balance=self.balance if balance is None else balance)[0]
 
-    def predict_ab(self, gray, working_size=WORKING_SIZE, vividness=None, balance=None):
+    def predict_ab(self, gray, working_size=None, vividness=None, balance=None):
         """Chroma for a float gray ``(H, W)`` in [0, 1], at the working size (not H x W), no hints."""
         shape = self.working_shape(*gray.shape, working_size)
         return self.decode(self.outputs(self.network_input(gray, working_size), shape), shape, vividness, balance)
@@ -178,7 +180,7 @@ def load_colorizer(model=None, runtime=None, hints=False):
     photo model), a registry
     or bundled name (its trained weights: bundled, else ``runs/<name>/model.keras`` from the
     experiment script), a ``.onnx`` or ``.keras`` path, or a ``keras.Model``. A JSON file beside the
-    model file (``files.read_decoding``) gives the model's default vividness and balance.
+    model file (``files.read_decoding``) gives the model's default vividness, balance and working size.
 
     ``runtime``: ``None`` runs a bundled model on ONNX Runtime (no framework is imported) and a
     ``.keras`` file on Keras; ``"keras"`` loads a bundled model's ``.keras`` file instead (for training
@@ -222,7 +224,8 @@ def load_colorizer(model=None, runtime=None, hints=False):
         network = _keras_network(_load_keras_model(path), path)
     decoding = read_decoding(path)
     return Colorizer(network=network, name=str(path), vividness=float(decoding.get("vividness", 0.0)),
-                     balance=float(decoding.get("balance", 0.0)))
+                     balance=float(decoding.get("balance", 0.0)),
+                     working_size=check_working_size(decoding.get("working_size")) or WORKING_SIZE)
 
 
 
@@ -285,6 +288,9 @@ def _full_scale(gray):
 
 
 def check_working_size(working_size):
+    """``working_size``, checked: a whole number of pixels up to ``MAX_WORKING_SIZE``, or ``None`` (the model's)."""
+    if working_size is None:
+        return None
     if not isinstance(working_size, int) or not 1 <= working_size <= MAX_WORKING_SIZE:
         raise BadArgumentError(f"working size must be a whole number of pixels from 1 to {MAX_WORKING_SIZE}. "
                         f"Received: working_size={working_size!r}")

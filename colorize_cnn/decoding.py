@@ -46,34 +46,40 @@ def pick_vividness_on_sets(fronts):
                               points[0]["psnr"] - points[0]["psnr_vs_gray"]) for points in fronts.values())
 
 
-def choose_decoding(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None):
+def choose_decoding(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None, working_size=None):
     """Chooses a model's default decoding on validation images, never a test split: on ``photos``
     if given (whole validation photos, float RGB arrays of any size, colorized at their own size as
     on the command line, or a stack of same-size images, colorized in batches; a list, or a dict of
     named sets), its vividness and balance together (``choose_on_photo_sets``); else its vividness
     (``pick_vividness``) on ``count`` training images of ``dataset``, at balance 0. RGB models keep
-    0: the results table measures their own RGB.
+    0: the results table measures their own RGB. ``working_size``: the size the model learnt at, where
+    not the default; the photos are colorized at it, and it is recorded as the model's.
 
     Returns:
         {"vividness": ..., "balance": ..., "chosen_on": ..., "sets": {name: {"gray_psnr", "truth_colourfulness", "scores"}}}
+        and "working_size" where given.
     """
+    own_size = {} if working_size is None else {"working_size": working_size}
     from colorize_cnn import color, heads, metrics
     from colorize_cnn.data import PhotoSet, decoded_training_sample
 
     if heads.output_kind(heads.raw_model(model)) == heads.RGB:
         return {"vividness": 0.0, "balance": 0.0,
-                "chosen_on": "not chosen: the original models are measured on their own RGB"}
+                "chosen_on": "not chosen: the original models are measured on their own RGB", **own_size}
     if photos is not None:
+        import dataclasses
+
         from colorize_cnn.colorizer import load_colorizer
 
         photo_sets = photos if isinstance(photos, dict) else {f"{len(photos)} validation photos": photos}
-        (vividness, balance), fronts = choose_on_photo_sets(load_colorizer(model), photo_sets)
+        colorizer = dataclasses.replace(load_colorizer(model), **own_size)
+        (vividness, balance), fronts = choose_on_photo_sets(colorizer, photo_sets)
         sets = {name: {"gray_psnr": points[0]["psnr"] - points[0]["psnr_vs_gray"],
                        "truth_colourfulness": points[0]["truth_colourfulness"],
                        "scores": {f"{p['vividness']:g}/{p['balance']:g}": {key: p[key] for key in SCORE_KEYS}
                                   for p in points}} for name, points in fronts.items()}
         return {"vividness": vividness, "balance": balance, "chosen_on": " and ".join(photo_sets) +
-                " (scores keyed vividness/balance)", "sets": sets}
+                " (scores keyed vividness/balance)", "sets": sets, **own_size}
     rgb = decoded_training_sample(dataset, count, seed)
     gray = color.rgb_to_gray(rgb)
     scores = vividness_scores(model, gray, rgb)
@@ -82,7 +88,7 @@ def choose_decoding(model, dataset, seed=0, count=CHOICE_IMAGES, photos=None):
         " (centre crops)" if isinstance(dataset, PhotoSet) else ", class-balanced")
     return {"vividness": pick_vividness(scores, gray_psnr), "balance": 0.0, "chosen_on": where,
             "sets": {where: {"gray_psnr": gray_psnr, "scores": scores,
-                             "truth_colourfulness": float(metrics.colourfulness_per_image(rgb).mean())}}}
+                             "truth_colourfulness": float(metrics.colourfulness_per_image(rgb).mean())}}, **own_size}
 
 
 def values_by_vividness(colorizer, truths, prior, candidates=VIVIDNESS_CANDIDATES):

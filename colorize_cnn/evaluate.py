@@ -36,21 +36,18 @@ def colorize_photos(colorizer, photos, vividness=None, working_size=None, balanc
     ``colorize.colorize``, the command line's path. A stack ``(N, H, W, 3)`` of images at the working
     size or smaller is colorized in batches instead (``heads.predict_rgb``: the same pixels, faster)."""
     from colorize_cnn.colorize import colorize
-    from colorize_cnn.config import WORKING_SIZE
 
     if _is_small_stack(colorizer, photos, working_size):
         return list(heads.predict_rgb(colorizer.model, color.rgb_to_gray(photos),
                                       colorizer.vividness if vividness is None else vividness,
                                       balance=colorizer.balance if balance is None else balance))
-    return [colorize(color.rgb_to_gray(photo)[..., 0], colorizer, working_size or WORKING_SIZE, vividness,
+    return [colorize(color.rgb_to_gray(photo)[..., 0], colorizer, working_size, vividness,
                      balance=balance) for photo in photos]
 
 
 def _is_small_stack(colorizer, photos, working_size=None):
-    from colorize_cnn.config import WORKING_SIZE
-
     return colorizer.runtime == "keras" and isinstance(photos, np.ndarray) \
-        and max(photos.shape[1:3]) <= (working_size or WORKING_SIZE) \
+        and max(photos.shape[1:3]) <= (working_size or colorizer.working_size) \
         and not any(side % colorizer.padding_multiple for side in photos.shape[1:3])
 
 

@@ -1,7 +1,7 @@
 """The hint protocol: hints drawn from the truth by a fixed, seeded protocol, and their spread
 (the measures; ``colorize_cnn.reports.hint_report`` makes the report, tables and figures).
 
-**The protocol** (Zhang, Zhu et al. 2017's evaluation, at our working size): for each photo, a
+**The protocol** (Zhang, Zhu et al. 2017's evaluation, at the 64 px working size whatever the model's): for each photo, a
 sequence of ``MAX_HINTS`` points, each drawn from a normal distribution centred on the photo with a
 spread of a quarter of its side (per axis, clipped to the photo); the hint's colour is the true
 colour averaged over the working-size pixel the point falls in (the patch the network sees), as
@@ -78,8 +78,9 @@ def hint_sequences(names, truths, folder, seed=0, working_size=WORKING_SIZE):
     return sequences
 
 
-def colorize_with_hints(colorizer, truths, sequences, count, vividness=None, working_size=WORKING_SIZE):
-    """Each photo's gray (its true L) colorized at its own size with the first ``count`` hints."""
+def colorize_with_hints(colorizer, truths, sequences, count, vividness=None, working_size=None):
+    """Each photo's gray (its true L) colorized at its own size with the first ``count`` hints
+    (``working_size`` ``None``: the model's own)."""
     from colorize_cnn.colorize import colorize
 
     return [colorize(color.rgb_to_gray(truth)[..., 0], colorizer, working_size, vividness,
@@ -87,11 +88,13 @@ def colorize_with_hints(colorizer, truths, sequences, count, vividness=None, wor
             for truth, sequence in zip(truths, sequences)]
 
 
-def values_by_hint_count(colorizer, truths, sequences, prior, counts=HINT_COUNTS, vividness=None):
+def values_by_hint_count(colorizer, truths, sequences, prior, counts=HINT_COUNTS, vividness=None,
+                         working_size=None):
     """Per-photo metrics (``evaluate.photo_metrics``) at each number of hints: ``{count: {metric: (N,)}}``."""
     from colorize_cnn.evaluate import photo_metrics
 
-    return {count: photo_metrics(colorize_with_hints(colorizer, truths, sequences, count, vividness), truths, prior)
+    return {count: photo_metrics(colorize_with_hints(colorizer, truths, sequences, count, vividness, working_size),
+                                 truths, prior)
             for count in counts}
 
 
@@ -150,13 +153,14 @@ def propagation_range(before, after, hint):
 
 
 def single_hint_trials(colorizer, name, truth, segmentation, trials=3, seed=0, vividness=None,
-                       working_size=WORKING_SIZE):
+                       working_size=None):
     """Single-hint trials on one photo with a human segmentation. For each trial: a hint from the
     truth (the protocol's way, from its own random stream): the mean ab error inside its segment and
     outside it (further than ``OUTSIDE_MARGIN`` px), with the hint and without, and its
     propagation range; and a recolour hint (``recolour_hint``): the share of the way to its colour
     taken inside its segment, in the other segments (further than ``OUTSIDE_MARGIN`` px) and beyond
-    ``FAR_SHARE`` of the photo's diagonal from it (``take_up``). Returns a list of dicts."""
+    ``FAR_SHARE`` of the photo's diagonal from it (``take_up``). The hints are the protocol's
+    whatever the model's ``working_size`` (``None``: its own). Returns a list of dicts."""
     from scipy.ndimage import distance_transform_edt
 
     from colorize_cnn.colorize import ColorizeSession
@@ -168,14 +172,14 @@ def single_hint_trials(colorizer, name, truth, segmentation, trials=3, seed=0, v
     automatic_ab = color.rgb_to_lab(automatic)[..., 1:]
     height, width = segmentation.shape
     rows, columns = np.mgrid[:height, :width]
-    truth_hints = protocol_hints(f"{name}/spread", truth, seed, trials, working_size)
+    truth_hints = protocol_hints(f"{name}/spread", truth, seed, trials)
     results = []
     for trial, hint in enumerate(truth_hints):
         segment = segmentation == segmentation[int(hint.y), int(hint.x)]
         outside = distance_transform_edt(~segment) > OUTSIDE_MARGIN
         hinted = session.render((hint,), vividness)
         hinted_ab = color.rgb_to_lab(hinted)[..., 1:]
-        recolour = recolour_hint(f"{name}/{trial}", truth, seed, working_size)
+        recolour = recolour_hint(f"{name}/{trial}", truth, seed)
         own = segmentation == segmentation[int(recolour.y), int(recolour.x)]
         others = distance_transform_edt(~own) > OUTSIDE_MARGIN
         far = np.hypot(rows - recolour.y, columns - recolour.x) > FAR_SHARE * np.hypot(height, width)

@@ -41,6 +41,24 @@ def test_working_size_bounds_what_the_network_sees(unet):
     assert ab.shape == (19, 64, 2)
 
 
+def test_a_model_works_at_the_working_size_its_json_names(tiny_unet_file, tmp_path):
+    import shutil
+
+    from colorize_cnn.errors import BadArgumentError
+    from colorize_cnn.files import write_decoding
+
+    path = tmp_path / "model.keras"
+    shutil.copy(tiny_unet_file, path)
+    write_decoding({"vividness": 0.0, "balance": 0.0, "working_size": 96}, path)
+    colorizer = load_colorizer(path)
+    gray = np.full((300, 1000), 0.5, dtype=np.float32)
+    assert colorizer.working_size == 96 and colorizer.predict_ab(gray).shape == (29, 96, 2)
+    assert colorizer.predict_ab(gray, working_size=64).shape == (19, 64, 2)  # a size asked for wins
+    write_decoding({"working_size": 0}, path)
+    with pytest.raises(BadArgumentError, match="working size"):
+        load_colorizer(path)
+
+
 @pytest.mark.parametrize("name, kind, stride", [(None, "two_heads", 2), ("unet_photo_mix", "two_heads", 2),
                                                 ("unet_photo", "two_heads", 2), ("unet_classification", "ab_bins", 1),
                                                 ("unet_regression", "ab", 1)])

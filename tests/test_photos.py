@@ -135,3 +135,13 @@ def test_balance_probe_fits_on_images_the_model_never_saw(tiny_imagenet_zip, bsd
     assert list(rows[0])[1:] == ["Tiny ImageNet held out (1)", "BSDS500 val (3)", "BSDS500 train (2)"]  # 4 unseen, 3 fitted
     assert rows[-1]["BSDS500 train (2)"] is None and rows[-1]["BSDS500 val (3)"] >= 0
     assert (tmp_path / "balance-probe.md").is_file() and (tmp_path / "balance-probe.json").is_file()
+
+
+def test_a_model_learnt_at_another_size_is_chosen_for_and_keeps_that_size(tiny_unet_file):
+    from colorize_cnn.colorize import load_colorizer
+    from colorize_cnn.decoding import choose_decoding
+
+    photos = [np.random.default_rng(seed).uniform(0, 1, (40, 70, 3)).astype(np.float32) for seed in range(2)]
+    model = load_colorizer(tiny_unet_file).model
+    assert choose_decoding(model, None, photos=photos, working_size=32)["working_size"] == 32
+    assert "working_size" not in choose_decoding(model, None, photos=photos)

@@ -40,7 +40,7 @@ def build_parser():
                         "pip install 'colorize-cnn[train]'); default: onnx for bundled models and .onnx files, keras "
                         "for .keras files")
     parser.add_argument("--working-size", type=int, default=None, help="longest side the network sees, "
-                        f"1 to {MAX_WORKING_SIZE} (default: {WORKING_SIZE})")
+                        f"1 to {MAX_WORKING_SIZE} (default: the model's own, the size it learnt at; {WORKING_SIZE} for most)")
     parser.add_argument("--vividness", type=float, default=None, help="0 (the model's safest colours) to 1 (its "
                         "most vivid); default: the model's own, chosen on validation photos")
     parser.add_argument("--balance", type=float, default=None, help="how far each photo's overall colour is pulled "
@@ -219,7 +219,7 @@ def _checked_options(parser, args):
     from colorize_cnn.images import Encoding
 
     try:
-        check_working_size(WORKING_SIZE if args.working_size is None else args.working_size)
+        check_working_size(args.working_size)
         if args.vividness is not None:
             check_vividness(args.vividness)
         if args.balance is not None:
@@ -274,7 +274,7 @@ def _colorize_jobs(args, jobs, errors, hints, encoding):
     failures = len(errors)
     existed = {target for _, target in jobs if _exists(target)}
     results = colorize_files(jobs, colorizer, overwrite=args.overwrite or args.skip_existing,
-                             working_size=args.working_size or WORKING_SIZE, vividness=args.vividness, encoding=encoding,
+                             working_size=args.working_size, vividness=args.vividness, encoding=encoding,
                              hints=hints, balance=args.balance)
     try:
         for source, target, image, dropped in tqdm(results, total=len(jobs), disable=len(jobs) < 2, unit="image",

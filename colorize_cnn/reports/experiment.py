@@ -23,7 +23,9 @@ class ExperimentConfig:
     dataset: str = "cifar10"  # a name in colorize_cnn.data.DATASETS, or a tuple of photo sets' names: one mix
     dataset_weights: tuple = ()  # a mix: how often each set is drawn (default: equally)
     figures: int = 3  # comparison figures, 4 fixed test images each
-    crop_size: int = None  # photo folders: the training crops' side (default: the working size, 64)
+    # photo folders: the training crops' side (default: the working size, 64); the model's own
+    # working size then (recorded beside it: decoding.choose_decoding)
+    crop_size: int = None
 
 
 def _positive_int(text):
@@ -173,7 +175,8 @@ def run(config, data_dir=None, limit=None, out_dir=None, assets_dir=None, choice
         "epoch_seconds": history.get("epoch_seconds", []),
     }
     photos = None if not choice_photos else {str(folder): load_photos(folder)[1] for folder in choice_photos}
-    choice = decoding.choose_decoding(model, dataset, seed=config.train.seed, photos=photos)
+    choice = decoding.choose_decoding(model, dataset, seed=config.train.seed, photos=photos,
+                                      working_size=config.crop_size)
     files.write_decoding(choice, out_dir / MODEL_FILE)
     predicted = heads.predict_rgb(model, dataset.test.gray, choice["vividness"],
                                   own_rgb=heads.output_kind(model) == heads.RGB, balance=choice["balance"])

@@ -39,6 +39,9 @@ def main(argv=None):
                         "(default: %(default)s)")
     parser.add_argument("--tiny-images", type=int, default=1000, help="class-balanced Tiny ImageNet val images "
                         "(default: %(default)s)")
+    parser.add_argument("--working-size", type=int, help="the hint model's working size (default: its own, from "
+                        "its JSON, else 64): to measure another without retraining")
+    parser.add_argument("--vividness", type=float, help="the hint model's vividness (default: its own)")
     parser.add_argument("--limit", type=int, help="BSDS500 val and test photos each (a quick run; default: all)")
     parser.add_argument("--out", type=Path, default=Path("runs") / "hints", help="results, tables, hint files "
                         "(default: %(default)s); a full run also writes the README's figures to --assets")
@@ -47,17 +50,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with report_errors() as status:
         hint_report(args.bsds500, args.tiny_imagenet, args.out, args.model, args.automatic, args.tiny_images,
-                    args.limit, args.assets)
+                    args.limit, args.assets, args.working_size, args.vividness)
     return status.code
 
 
 def hint_report(bsds500, tiny_imagenet, out_dir, model=None, automatic=None, tiny_images=1000,
-                limit=None, assets_dir=README_ASSETS):
+                limit=None, assets_dir=README_ASSETS, working_size=None, vividness=None):
     """The hint evaluation; writes ``hints.json`` and ``hints.md`` to ``out_dir`` (and, for a full run,
     the figures and tables to ``assets_dir``) and returns the results. ``automatic``: the model
-    without hints beside it (default: ``colorizer.default_model``, with hints and without)."""
+    without hints beside it (default: ``colorizer.default_model``, with hints and without);
+    ``working_size``, ``vividness``: the hint model's, instead of its own defaults."""
+    import dataclasses
+
     from colorize_cnn import evaluate
-    from colorize_cnn.colorizer import default_model, load_colorizer
+    from colorize_cnn.colorizer import check_working_size, default_model, load_colorizer
+    from colorize_cnn.heads import check_vividness
     from colorize_cnn.reports.tables import write_text
     from colorize_cnn.data import balanced_subset, load_dataset, load_photos, training_ab_prior
     from colorize_cnn.files import write_json
@@ -72,8 +79,11 @@ def hint_report(bsds500, tiny_imagenet, out_dir, model=None, automatic=None, tin
     sets[f"Tiny ImageNet val ({len(pick)} images)"] = ("tiny-imagenet-val", [f"val_{i}" for i in pick],
                                                        list(tiny.test.rgb[pick]))
     hinted, automatic = load_colorizer(model, hints=True), load_colorizer(automatic or default_model(hints=False))
+    hinted = dataclasses.replace(hinted, working_size=check_working_size(working_size) or hinted.working_size,
+                                 vividness=hinted.vividness if vividness is None else check_vividness(vividness))
     automatic_name = Path(automatic.name).stem  # a bundled model's name, not its path
-    results, rows = {"model": Path(hinted.name).stem, "automatic": automatic_name, "sets": {}, "single_hint": {}}, []
+    results, rows = {"model": Path(hinted.name).stem, "automatic": automatic_name, "working_size": hinted.working_size,
+                     "vividness": hinted.vividness, "sets": {}, "single_hint": {}}, []
     sequences = {}
     for key, (slug, names, truths) in sets.items():
         sequences[slug] = hint_sequences(names, truths, out_dir / "hint-files" / slug)
