@@ -23,7 +23,7 @@ BACKUP_DIR = "backup"
 
 def decoding_path(model_path):
     """The JSON beside a saved model that records how to decode it (its default vividness and
-    balance, as ``decoding.choose_decoding`` chose them)."""
+    balance, as ``decoding.choose_decoding`` chose them, and its working size where not 64)."""
     return Path(model_path).with_suffix(".json")
 
 
