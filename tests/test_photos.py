@@ -145,3 +145,29 @@ def test_a_model_learnt_at_another_size_is_chosen_for_and_keeps_that_size(tiny_u
     model = load_colorizer(tiny_unet_file).model
     assert choose_decoding(model, None, photos=photos, working_size=32)["working_size"] == 32
     assert "working_size" not in choose_decoding(model, None, photos=photos)
+
+
+def test_decoding_probe_scores_the_knob_as_the_package_decodes_and_confidence_means_a_peaked_distribution(
+        tiny_imagenet_zip, bsds_folder, tmp_path):
+    from colorize_cnn import heads
+    from colorize_cnn.models import build_model
+    from colorize_cnn.reports.decoding_probe import confidence, decode, decoding_probe
+
+    rng = np.random.default_rng(0)
+    bins = rng.dirichlet(np.full(484, 0.05), size=(1, 3, 4)).astype(np.float32)
+    safe = rng.normal(0, 20, (1, 3, 4, 2)).astype(np.float32)
+    for vividness, balance in ((0.0, 0.25), (0.5, 0.5)):
+        np.testing.assert_allclose(decode(safe, bins, ("global", vividness, None), balance),
+                                   heads.decode_ab({"ab": safe, "ab_bins": bins}, heads.TWO_HEADS, vividness,
+                                                   balance=balance), atol=1e-4)
+    peaked, uniform = np.eye(484, dtype=np.float32)[:1], np.full((1, 484), 1 / 484, np.float32)
+    for family in ("entropy", "agreement"):
+        assert confidence(peaked, family)[0] == pytest.approx(1.0, abs=1e-3)
+    assert confidence(uniform, "entropy")[0] == pytest.approx(0.0, abs=1e-3)
+    model = tmp_path / "photo.keras"
+    build_model("unet_photo", base_filters=4).save(model)
+    results = decoding_probe(tiny_imagenet_subset(tiny_imagenet_zip, tmp_path), tiny_imagenet_zip, bsds_folder,
+                             str(model), images=4, out_dir=tmp_path / "out")
+    assert list(results["sets"]) == ["BSDS500 val (3 photos)", "Tiny ImageNet training images not in the subset (4)"]
+    assert all(len(rows) == 2 * 6 for rows in results["at_equal_harm"].values())  # each knob setting at 2 balances
+    assert (tmp_path / "out" / "decoding-probe.md").is_file()
