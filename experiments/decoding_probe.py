@@ -6,7 +6,7 @@ README-assets/decoding-probe.md and .json.
 Run:   python experiments/decoding_probe.py --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            --held-out-from PATH/tiny-imagenet-200 --bsds500 ../shared/data/bsds500
 Quick: add --limit 10 --images 50 --out runs/decoding-probe-quick
-Time:  about 12 minutes on a 2-core CPU.
+Time:  about 10 minutes on a 2-core CPU.
 """
 
 import sys
