@@ -72,7 +72,10 @@ def score(colorizer, photos, prior, decodings=DECODINGS, balances=BALANCES):
     from colorize_cnn import evaluate, heads, metrics
 
     if colorizer.kind != heads.TWO_HEADS:
-        raise ValueError(f"the decoding probe takes a two-head model; {colorizer.name} is {colorizer.kind}.")
+        from colorize_cnn.errors import BadArgumentError
+
+        raise BadArgumentError(f"the decoding probe takes a two-head model (the default, unet_photo, unet_photo_mix); "
+                               f"{colorizer.name} is {colorizer.kind}. Pass one with --model.")
     settings = [(decoding, balance) for decoding in decodings for balance in balances]
     per_photo = {setting: [] for setting in settings}
     for truth in photos:
