@@ -3,9 +3,10 @@ fine-tuned further with recoloured crops. In half of the crops one region (a Fel
 takes another colour in the training target, lightness kept, with a hint of that colour inside
 it, and the rest keeps its true colour (``colorize_cnn.recolour``): a hint that spreads past its
 region costs loss. Hints from the truth alone cannot teach this: one region's true colour also
-predicts the others'. The bundled ``unet_hints`` is this run's model (docs/hints.md: what it gave):
-``cp runs/unet_hints_recolour/model.keras colorize_cnn/weights/unet_hints.keras`` and
-``python -m colorize_cnn.export colorize_cnn/weights/unet_hints.keras``.
+predicts the others'. This run's model is bundled as ``unet_hints_recolour`` (the hint model
+before experiments/unet_hints_scenes128.py continued it; docs/hints.md: what it gave):
+``cp runs/unet_hints_recolour/model.keras colorize_cnn/weights/unet_hints_recolour.keras`` and
+``python -m colorize_cnn.export colorize_cnn/weights/unet_hints_recolour.keras``.
 
 Data: as experiments/unet_hints_scenes.py (data/scenes, git-ignored); run that script first.
 Run:   python experiments/unet_hints_recolour.py --data ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \

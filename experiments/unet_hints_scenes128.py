@@ -1,7 +1,11 @@
-"""The hint model at twice the view: the bundled hint model (experiments/unet_hints_recolour.py)
-fine-tuned on 128 x 128 crops of the whole-scene photographs, half of them recoloured.
+"""The bundled hint model (``unet_hints``, working size 128): the previous one
+(``unet_hints_recolour``, experiments/unet_hints_recolour.py) fine-tuned on 128 x 128 crops of the
+whole-scene photographs, half of them recoloured. Bundled from this run's model with
+``cp runs/unet_hints_scenes128/model.keras colorize_cnn/weights/unet_hints.keras``, its decoding
+JSON (``colorize_cnn/weights/unet_hints.json``: vividness 0, balance 0, working size 128) and
+``python -m colorize_cnn.export colorize_cnn/weights/unet_hints.keras`` (docs/hints.md: what it gave).
 
-At inference a hint's reach is a number of the network's cells: the bundled model, which learnt at
+At inference a hint's reach is a number of the network's cells: the previous model, which learnt at
 64 px, keeps a hint of another colour out of the other segments far better at working size 128
 (0.06 of the way there, against 0.21 at 64, BSDS500 val) but takes less inside its own (0.21
 against 0.37; docs/hints.md). Here it learns at 128, so that a hint may fill its region at that
@@ -31,7 +35,7 @@ CONFIG = dataclasses.replace(
     crop_size=128,
     train=dataclasses.replace(
         RECOLOUR.train,
-        initial_model="unet_hints",  # the bundled hint model
+        initial_model="unet_hints_recolour",  # the previous bundled hint model, bundled under this name
         epochs=4,
         learning_rate=5e-4,
     ),

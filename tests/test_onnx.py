@@ -25,7 +25,8 @@ def scene(height=96, width=144, seed=0):
 
 
 def test_every_bundled_model_has_an_onnx_export():
-    assert set(BUNDLED) == {"unet_photo_mix", "unet_photo", "unet_hints", "unet_classification", "unet_regression"}
+    assert set(BUNDLED) == {"unet_photo_mix", "unet_photo", "unet_hints", "unet_hints_recolour", "unet_classification",
+                            "unet_regression"}
     assert sorted(path.stem for path in WEIGHTS_DIR.glob("*.onnx")) == BUNDLED
 
 

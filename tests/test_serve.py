@@ -435,8 +435,7 @@ def test_the_page_in_a_real_browser(bundled, tmp_path):
         assert np.linalg.norm(near_after - target, axis=-1).mean() < 0.7 * np.linalg.norm(near_before - target, axis=-1).mean()
         far = (slice(0, height // 5), slice(width - width // 5, width))  # the top right corner
         moved_far = np.abs(color.rgb_to_lab(after[far] / 255)[..., 1:] - color.rgb_to_lab(before[far] / 255)[..., 1:]).mean()
-        moved_near = np.abs(near_after - near_before).mean()
-        assert moved_far < 0.5 * moved_near
+        assert moved_far < 3.0, moved_far  # the wall behind the cat, another segment: within a few ab units
 
         # the full-size download is colorize()'s result with the same hints
         driver.find_element(By.ID, "download-png").click()
