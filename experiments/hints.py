@@ -10,7 +10,7 @@ in the others and far from it; the figures of the README's "Hints" section.
 Run:   python experiments/hints.py --bsds500 ../shared/data/bsds500 \
            --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip
 Quick: add --limit 10 --tiny-images 50 --out runs/hints-quick
-Time:  about 12 minutes on a 2-core CPU.
+Time:  about 20 minutes on a 2-core CPU.
 """
 
 import sys
