@@ -97,7 +97,7 @@ def images_per_second(name, jit_compile, steps_per_execution, keras_arrays, batc
 
     from colorize_cnn import color, heads
     from colorize_cnn.models import build_model
-    from colorize_cnn.train import in_memory_batches
+    from colorize_cnn.data import in_memory_batches
 
     model = build_model(name)
     kind = heads.output_kind(model)

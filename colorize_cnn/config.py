@@ -10,6 +10,7 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # Keras dtype polic
 DISTRIBUTIONS = ("none", "devices", "processes")  # see colorize_cnn.distribution
 HINT_PLACEMENTS = ("centre", "scene")  # where simulated training hints fall: see hints.simulate_planes
 WORKING_SIZE = 64  # longest side the fully convolutional models see (README: "Colorizing any size")
+CLASS_OUTPUT = "class"  # the training-only class head's output and target (models.with_class_head)
 MAX_WORKING_SIZE = 1024  # beyond it the network's memory grows past a laptop's (about 2 GB at 1024)
 
 
@@ -49,6 +50,10 @@ class TrainConfig:
     # Hint models: the share of training crops with one region given another colour in the target
     # and a hint of that colour inside it (recolour.recolour_regions): locality, learnt.
     recolour_share: float = 0.0
+    # Two-head photo models: the weight of an auxiliary classification loss, a training-only head
+    # on the bottleneck that names each training image's class (Tiny ImageNet's labels: semantics for
+    # the colour; models.with_class_head). 0: none. Images without a label do not count.
+    class_loss_weight: float = 0.0
     # Mixed precision: layers compute in bfloat16 or float16, weights stay float32 (Keras's dtype
     # policies; float16 gets loss scaling). Pays on GPUs with tensor cores; see the README.
     precision: str = "float32"
@@ -76,6 +81,8 @@ class TrainConfig:
                                    f"Received: hint_placement={self.hint_placement!r}")
         if not 0.0 <= self.recolour_share <= 1.0:
             raise BadArgumentError(f"recolour_share must be in [0, 1]. Received: recolour_share={self.recolour_share}")
+        if not self.class_loss_weight >= 0.0:
+            raise BadArgumentError(f"class_loss_weight must be 0 or more. Received: class_loss_weight={self.class_loss_weight}")
         if not 0.0 <= self.rebalance_mix <= 1.0:
             raise BadArgumentError(f"rebalance_mix must be in [0, 1]. Received: rebalance_mix={self.rebalance_mix}")
 

@@ -21,6 +21,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from colorize_cnn.config import CLASS_OUTPUT
 from colorize_cnn.color import AB_RANGE, NUM_AB_BINS, ZHANG_TEMPERATURE, ab_bin_centers
 from colorize_cnn.hints import HINT_CHANNELS
 
@@ -187,6 +188,31 @@ def transfer_weights(source, target):
             weights.append(old)
         layer.set_weights(weights)
     return target
+
+
+CLASS_FEATURES = "bottom_relu2"  # the U-Net's bottleneck, where the class head reads the scene
+
+
+def with_class_head(model, classes, output=CLASS_OUTPUT):
+    """``model`` (two heads, dict outputs) with a training-only third output ``output``: the
+    bottleneck's features pooled over the image and a softmax over ``classes`` (an auxiliary
+    classification loss, Iizuka et al. 2016: semantics for the colour). ``without_class_head``
+    gives back the colorizer alone, sharing the layers."""
+    if not isinstance(model.output, dict) or CLASS_FEATURES not in {layer.name for layer in model.layers}:
+        raise ValueError(f"a class head needs a U-Net with dict outputs and a {CLASS_FEATURES!r} layer; "
+                         f"{model.name} has neither")
+    pooled = layers.GlobalAveragePooling2D(name="class_pool")(model.get_layer(CLASS_FEATURES).output)
+    scores = layers.Dense(classes, activation="softmax", dtype="float32", name=output)(pooled)
+    return keras.Model(model.input, {**model.output, output: scores}, name=model.name)
+
+
+def without_class_head(model, output=CLASS_OUTPUT):
+    """The colorizer inside ``model`` (``with_class_head``'s), a new model of the same layers without
+    ``output`` (and without optimizer state)."""
+    if not isinstance(model.output, dict) or output not in model.output:
+        return keras.Model(model.input, model.output, name=model.name)
+    return keras.Model(model.input, {name: tensor for name, tensor in model.output.items() if name != output},
+                       name=model.name)
 
 
 @keras.saving.register_keras_serializable(package="colorize_cnn")

@@ -10,47 +10,15 @@ import keras
 import numpy as np
 
 from colorize_cnn import color, distribution, heads
-from colorize_cnn.config import TrainConfig  # noqa: F401  (re-exported: the training module's config)
-from colorize_cnn.data import PhotoSet, balanced_subset, photo_batches, training_ab_prior
+from colorize_cnn.config import CLASS_OUTPUT, TrainConfig  # noqa: F401  (TrainConfig re-exported)
+from colorize_cnn.data import PhotoSet, balanced_subset, in_memory_batches, photo_batches, training_ab_prior
 from colorize_cnn.errors import UserError
 from colorize_cnn.files import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, atomic_output, stale_temporaries,
                                 write_json)
-from colorize_cnn.models import build_model, transfer_weights
+from colorize_cnn.models import build_model, transfer_weights, with_class_head, without_class_head
 from colorize_cnn.recolour import training_pair
 
 PROGRESS_IMAGES = 1000  # fixed held-out images whose PSNR is logged after every epoch
-
-
-def in_memory_batches(inputs, targets, batch_size=32, shuffle=False, seed=0, shard=None):
-    """A ``tf.data.Dataset`` of ``(inputs, targets)`` batches from in-memory arrays (``targets`` may
-    be a dict of arrays, one per output),
-    reshuffled every epoch when ``shuffle`` (the last batch may be smaller, as in ``model.fit``).
-
-    Why not ``model.fit(arrays)``: Keras's array pipeline runs tf.data's autotuner, whose threads
-    compete with training for a 2-core CPU; in about 40% of epochs every step then idled 30 ms
-    (103 instead of 70 ms per step for conv -> flatten -> dense, CPU time unchanged). A fixed
-    one-batch prefetch with the autotuner off never showed it (benchmarks/train_throughput.py).
-
-    ``shard``: a slice (``distribution.shard``): each global batch of ``batch_size`` is cut the
-    same way in every process and this process gathers only its slice of it (incomplete last
-    batches are dropped, as every process must take equal shares); the global batches are those of
-    one process with the same seed.
-    """
-    import tensorflow as tf
-
-    tensors = tf.nest.map_structure(tf.constant, (inputs, targets))
-    indices = tf.data.Dataset.range(len(inputs))
-    if shuffle:
-        indices = indices.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
-    indices = indices.batch(batch_size, drop_remainder=shard is not None)
-    if shard is not None:
-        indices = indices.map(lambda index: index[shard])
-    batches = indices.map(
-        lambda index: tf.nest.map_structure(lambda tensor: tf.gather(tensor, index), tensors)
-    )
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return batches.prefetch(1).with_options(options)
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -64,7 +32,10 @@ class EpochClock(keras.callbacks.Callback):
 
     @property
     def _own_rgb(self):
-        return heads.output_kind(self.model) == heads.RGB  # the original experiments' own RGB
+        return heads.output_kind(self.colorizer) == heads.RGB  # the original experiments' own RGB
+
+    def on_train_begin(self, logs=None):
+        self.colorizer = without_class_head(self.model)  # the same layers, without a training-only head
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
@@ -73,7 +44,7 @@ class EpochClock(keras.callbacks.Callback):
         logs["epoch_seconds"] = time.perf_counter() - self.started
         if self.gray is not None:
             with distribution.local():  # each process measures on its own copy of the images
-                predicted = heads.predict_rgb(self.model, self.gray, self.vividness, own_rgb=self._own_rgb)
+                predicted = heads.predict_rgb(self.colorizer, self.gray, self.vividness, own_rgb=self._own_rgb)
             mse = np.mean((predicted - self.rgb) ** 2, axis=(1, 2, 3))
             logs["test_psnr"] = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
 
@@ -241,7 +212,7 @@ def train(config, dataset, out_dir, verbose="auto"):
     distribution.agree(True)  # every process waits until process 0 has tidied the run folder
     steps_per_epoch = config.steps_per_epoch or -(-dataset.train_size // config.batch_size)
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(dataset, seed=config.seed),
-                                          steps_per_epoch, scope)
+                                          steps_per_epoch, scope, classes=len(getattr(dataset, "class_names", ())))
     training, validation, endless = _streams(config, dataset, model, kind, stride, shard)
     test = dataset.test
     # a fixed, class-balanced set of held-out images (the image-folder copy is sorted by class)
@@ -262,7 +233,7 @@ def train(config, dataset, out_dir, verbose="auto"):
                 checkpoints,  # kept until model.keras is saved: a kill between fit and the save loses nothing
             ],
         )
-    final = keras.Model(model.input, model.output, name=model.name)  # no optimizer state
+    final = without_class_head(model)  # no optimizer state, no training-only head
     if keras.distribution.distribution() is not None:  # JAX: from here on each process works alone
         final = distribution.local_copy(final)
     if not writer:
@@ -278,6 +249,9 @@ def _check_inputs(config, dataset):
     if config.steps_per_epoch and not isinstance(dataset, PhotoSet):
         raise UserError(f"steps_per_epoch is for photo data sets (streamed); {type(dataset).__name__} trains on "
                         "whole passes over its images.")
+    if config.class_loss_weight and not any(label >= 0 for label in getattr(dataset, "train_labels", ())):
+        raise UserError(f"class_loss_weight needs training images with class labels (tiny_imagenet, alone or in a "
+                        f"mix); {dataset.name} has none.")
     if not isinstance(dataset, PhotoSet):
         check_finite("the training images", dataset.train.rgb, dataset.train.gray)
         check_finite("the held-out images", dataset.test.rgb, dataset.test.gray)
@@ -297,7 +271,8 @@ def _streams(config, dataset, model, kind, stride, shard):
             return training_pair(config, kind, stride, takes_hints, rgb, rng)
 
         training = photo_batches(dataset.train_images, dataset.crop_size, config.batch_size, targets, shuffle=True,
-                                 seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless)
+                                 seed=config.seed, shard=shard, mix=dataset.mix, repeat=endless,
+                                 labels=dataset.train_labels if config.class_loss_weight else None)
     elif takes_hints:
         raise UserError(f"{config.model_name} learns from hints simulated on photos; train it on a photo data set "
                         f"(tiny_imagenet or photo_folder), not {type(dataset).__name__}.")
@@ -306,9 +281,11 @@ def _streams(config, dataset, model, kind, stride, shard):
                                      config.batch_size, shuffle=True, seed=config.seed, shard=shard)
     test = dataset.test
     held_out = balanced_subset(test.labels, min(config.validation_images or len(test), len(test)), config.seed)
-    validation = in_memory_batches(  # the same simulated hints every epoch
-        *training_pair(config, kind, stride, takes_hints, test.rgb[held_out], np.random.default_rng(config.seed)),
-        batch_size=config.batch_size, shard=shard)
+    inputs, targets = training_pair(config, kind, stride, takes_hints, test.rgb[held_out], np.random.default_rng(config.seed))
+    if config.class_loss_weight:  # the held-out images of a class that has training labels keep theirs
+        labels = test.labels[held_out]
+        targets[CLASS_OUTPUT] = np.where(np.isin(labels, dataset.train_labels), labels, -1)
+    validation = in_memory_batches(inputs, targets, batch_size=config.batch_size, shard=shard)  # the same hints each epoch
     return training, validation, endless
 
 
@@ -323,6 +300,8 @@ def train_on_arrays(config, rgb, verbose=0):
     Returns:
         The trained model.
     """
+    if config.class_loss_weight:
+        raise UserError("class_loss_weight needs labelled photos; train_on_arrays takes colours alone (use train).")
     model, kind, stride = _compiled_model(config, lambda: training_ab_prior(rgb, sample=len(rgb)),
                                           -(-len(rgb) // config.batch_size))
     targets, takes_hints = heads.fit_targets(kind, rgb, stride), heads.takes_hints(model)
@@ -349,10 +328,11 @@ def _same_run(old, new):
     return set(old) <= set(new) and all(old.get(name, defaults.get(name)) == value for name, value in new.items())
 
 
-def _compiled_model(config, ab_prior, steps_per_epoch, scope=None):
+def _compiled_model(config, ab_prior, steps_per_epoch, scope=None, classes=0):
     """The seeded, compiled model of ``config``; ``ab_prior()`` gives the training set's ab-bin
     frequencies (computed only for bin classifiers); ``scope``: ``distribution.scope``'s, if made
-    already. Returns (model, output kind, output stride)."""
+    already; ``classes``: the data set's, for a class head (``config.class_loss_weight``). Returns
+    (model, output kind, output stride)."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy(config.precision)  # layers built from here on compute in it
     model = build_model(config.model_name, **dict(config.model_kwargs))
@@ -370,6 +350,12 @@ def _compiled_model(config, ab_prior, steps_per_epoch, scope=None):
         if kind in (heads.AB_BINS, heads.TWO_HEADS):
             bin_weights = color.rebalancing_weights(ab_prior(), config.rebalance_mix)
         loss, loss_weights = heads.training_loss(kind, bin_weights)
+        if config.class_loss_weight:  # an auxiliary class head, for training only (models.with_class_head)
+            if kind != heads.TWO_HEADS:
+                raise UserError(f"class_loss_weight is for two-head photo models; {config.model_name} is {kind}.")
+            model = with_class_head(model, classes)
+            loss = {**loss, CLASS_OUTPUT: keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)}
+            loss_weights = {**loss_weights, CLASS_OUTPUT: config.class_loss_weight}
         model.compile(optimizer=keras.optimizers.Adam(_learning_rate(config, steps_per_epoch)), loss=loss,
                       # XLA: off under MirroredStrategy (Keras requires it) and in mixed precision (TensorFlow
                       # 2.21's XLA on the CPU stops with an InternalError compiling the mixed graph)

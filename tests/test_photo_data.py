@@ -176,3 +176,29 @@ def test_tiny_imagenet_with_nothing_usable_is_refused_in_one_line(tmp_path, faul
     annotations = None if fault == "no annotations" else "".join(f"val_{i}.JPEG\t{wnid}\n" for i in range(3))
     with pytest.raises(DataSourceError, match=message):
         load_dataset("tiny_imagenet", _tiny_zip(tmp_path / "tiny.zip", train, val, annotations))
+
+
+def test_class_labels_travel_with_their_images_through_loads_mixes_and_batches(tiny_imagenet_zip, tmp_path):
+    tiny = load_dataset("tiny_imagenet", tiny_imagenet_zip)
+    assert len(tiny.train_labels) == tiny.train_size and set(tiny.train_labels) == {0, 1}
+    for name, colour in (("red", (200, 30, 30)), ("blue", (30, 30, 200))):
+        (tmp_path / name).mkdir()
+        for index in range(20):
+            Image.fromarray(np.full((40, 50, 3), colour, np.uint8)).save(tmp_path / name / f"{index}.png")
+    folder = load_dataset("photo_folder", tmp_path / "red")
+    assert folder.train_labels == ()
+    mix = load_dataset(("photo_folder", "tiny_imagenet"), (tmp_path / "red", tiny_imagenet_zip))
+    assert mix.train_labels == (-1,) * folder.train_size + tuple(label + 1 for label in tiny.train_labels)
+    # each crop keeps its own image's label, in a stream of one set and in a mix, shuffled
+    red, blue = (load_dataset("photo_folder", tmp_path / name) for name in ("red", "blue"))
+    images = red.train_images + blue.train_images
+    labels = [1] * red.train_size + [0] * blue.train_size
+
+    def targets(rgb):
+        return rgb[..., :1], {"red": (rgb[..., 0].mean(axis=(1, 2)) > 0.5).astype(np.int64)}
+
+    for mix_weights in (None, ((red.train_size, 0.5), (blue.train_size, 0.5))):
+        batches = photo_batches(images, 32, batch_size=8, targets=targets, shuffle=True, seed=2, labels=labels,
+                                mix=mix_weights)
+        for _, target in batches.take(3).as_numpy_iterator():
+            assert set(target) == {"red", "class"} and np.array_equal(target["class"], target["red"])

@@ -1,12 +1,15 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
-from colorize_cnn.data import load_cifar10
+from colorize_cnn.data import in_memory_batches, load_cifar10
 from colorize_cnn.errors import UserError
 from colorize_cnn.files import MODEL_FILE
 from colorize_cnn.heads import predict_rgb
-from colorize_cnn.train import TrainConfig, in_memory_batches, read_history, train
+from colorize_cnn.train import TrainConfig, read_history, train
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +277,28 @@ def test_a_loss_that_turns_nan_stops_the_run_and_keeps_the_last_good_backup(tiny
     assert len(read_history(tmp_path / "history.csv")["loss"]) == 1  # the good epoch alone
     _, history = train(config, tiny_cifar, tmp_path, verbose=0)  # resumes from it, finite
     assert len(history["loss"]) == 3 and np.isfinite(history["loss"]).all()
+
+
+def test_an_auxiliary_class_loss_trains_a_head_the_saved_colorizer_leaves_out(tiny_imagenet_zip, tmp_path):
+    from colorize_cnn.colorizer import load_colorizer
+    from colorize_cnn.data import load_dataset
+
+    dataset = load_dataset("tiny_imagenet", tiny_imagenet_zip)
+    config = TrainConfig(model_name="unet_photo", model_kwargs=(("base_filters", 4),), epochs=2, steps_per_epoch=3,
+                         batch_size=4, jit_compile=False, class_loss_weight=0.5)
+    model, history = train(config, dataset, tmp_path / "run")
+    assert set(model.output) == {"ab_bins", "ab"}  # the class head trained, and stayed behind
+    assert len(history["class_loss"]) == 2 and all(np.isfinite(history["class_loss"] + history["val_class_loss"]))
+    assert history["val_class_loss"][0] > 0  # the held-out images' labels count
+    colorizer = load_colorizer(str(tmp_path / "run" / MODEL_FILE))
+    gray = dataset.test.gray[:2]
+    np.testing.assert_allclose(colorizer.model.predict(gray, verbose=0)["ab"], model.predict(gray, verbose=0)["ab"],
+                               atol=1e-4)
+    with pytest.raises(UserError, match="two-head"):
+        train(dataclasses.replace(config, model_name="unet_regression"), dataset, tmp_path / "regression")
+    (tmp_path / "photos").mkdir()
+    for index in range(30):
+        Image.fromarray(np.uint8(np.random.default_rng(index).integers(0, 255, (40, 40, 3)))).save(
+            tmp_path / "photos" / f"{index}.png")
+    with pytest.raises(UserError, match="class labels"):
+        train(config, load_dataset("photo_folder", tmp_path / "photos"), tmp_path / "folder")

@@ -14,7 +14,7 @@ folders), ``pipeline`` (tf.data).
 from colorize_cnn.data.cifar10 import CLASS_NAMES, DATA_ENV_VAR, IMAGE_SIZE, Cifar10, load_cifar10  # noqa: F401
 from colorize_cnn.data.photos import (PhotoSet, decoded_training_sample, load_photo_folder,  # noqa: F401
                                       load_photos, load_tiny_imagenet, mix_photo_sets, training_ab_prior)
-from colorize_cnn.data.pipeline import photo_batches  # noqa: F401
+from colorize_cnn.data.pipeline import in_memory_batches, photo_batches  # noqa: F401
 from colorize_cnn.data.splits import DataSourceError, Split, balanced_subset  # noqa: F401
 
 # --- the registry ----------------------------------------------------------------------------

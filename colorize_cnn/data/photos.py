@@ -40,6 +40,8 @@ class PhotoSet:
     test_photos: tuple = ()
     skipped_gray: int = 0
     class_names: tuple = ()
+    # each training image's class (an index into class_names), -1 where none is known; empty: no labels
+    train_labels: tuple = ()
     # several sets in one training stream (``mix_photo_sets``): ((image count, weight), ...), the
     # consecutive parts of ``train_images`` and how often a training image is drawn from each
     mix: tuple = ()
@@ -193,7 +195,8 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
     train_labels = np.asarray([class_index[name.split("/")[2]] for name in train_names])
     val_labels = np.asarray([class_index[val_wnid[Path(name).name]] for name in val_names])
     if limit is not None:
-        train_names = [train_names[i] for i in balanced_subset(train_labels, limit, seed)]
+        keep = balanced_subset(train_labels, limit, seed)
+        train_names, train_labels = [train_names[i] for i in keep], train_labels[keep]
         keep = balanced_subset(val_labels, limit, seed)
         val_names, val_labels = [val_names[i] for i in keep], val_labels[keep]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -206,6 +209,7 @@ def load_tiny_imagenet(data_dir, limit=None, seed=0):
         test=split_from_uint8(val_images, val_labels, limit=None, seed=seed),
         skipped_gray=gray,
         class_names=tuple(wnids),
+        train_labels=tuple(int(label) for label in train_labels),
     )
 
 
@@ -289,6 +293,9 @@ def mix_photo_sets(sets, weights=None):
         test_photos=tuple(photo for dataset in sets for photo in dataset.test_photos),
         skipped_gray=sum(dataset.skipped_gray for dataset in sets),
         class_names=tuple(name for dataset in sets for name in dataset.class_names),
+        train_labels=tuple(label + offset if label >= 0 else -1 for dataset, offset in zip(sets, offsets)
+                           for label in dataset.train_labels or (-1,) * dataset.train_size)
+        if any(dataset.train_labels for dataset in sets) else (),
         mix=tuple((dataset.train_size, weight / total) for dataset, weight in zip(sets, weights)),
     )
 
