@@ -1,5 +1,5 @@
-"""The default's recipe (experiments/unet_photo_mix.py: the previous photo model fine-tuned on the
-Tiny ImageNet subset and BSDS500 train in one stream) with an auxiliary classification loss: a
+"""The default's recipe (experiments/unet_photo_mix.py at 3:1: the previous photo model fine-tuned
+on the Tiny ImageNet subset and BSDS500 train in one stream) with an auxiliary classification loss: a
 training-only head on the U-Net's bottleneck (global average pooling, a softmax over Tiny ImageNet's
 200 classes; ``models.with_class_head``) learns each Tiny ImageNet crop's class beside its colour
 (Iizuka, Simo-Serra et al. 2016: semantics for the colour). BSDS500's photos have no class and do
@@ -23,6 +23,7 @@ CONFIG = dataclasses.replace(
     name="unet_photo_mix_classes",
     figure_prefix="unet-photo-mix-classes",
     title="U-Net, two heads, Tiny ImageNet and whole photos mixed, with an auxiliary class loss",
+    dataset_weights=(0.75, 0.25),  # the default's mix (unet_photo_mix.py run with --dataset-weights 0.75 0.25)
     train=dataclasses.replace(
         MIX.train,
         class_loss_weight=0.1,  # the class loss starts at ln 200 = 5.3, the colour losses' sum at about 4
