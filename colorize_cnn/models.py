@@ -200,7 +200,7 @@ def with_class_head(model, classes, output=CLASS_OUTPUT):
     gives back the colorizer alone, sharing the layers."""
     if not isinstance(model.output, dict) or CLASS_FEATURES not in {layer.name for layer in model.layers}:
         raise ValueError(f"a class head needs a U-Net with dict outputs and a {CLASS_FEATURES!r} layer; "
-                         f"{model.name} has neither")
+                         f"{model.name} has not")
     pooled = layers.GlobalAveragePooling2D(name="class_pool")(model.get_layer(CLASS_FEATURES).output)
     scores = layers.Dense(classes, activation="softmax", dtype="float32", name=output)(pooled)
     return keras.Model(model.input, {**model.output, output: scores}, name=model.name)
@@ -209,10 +209,10 @@ def with_class_head(model, classes, output=CLASS_OUTPUT):
 def without_class_head(model, output=CLASS_OUTPUT):
     """The colorizer inside ``model`` (``with_class_head``'s), a new model of the same layers without
     ``output`` (and without optimizer state)."""
-    if not isinstance(model.output, dict) or output not in model.output:
-        return keras.Model(model.input, model.output, name=model.name)
-    return keras.Model(model.input, {name: tensor for name, tensor in model.output.items() if name != output},
-                       name=model.name)
+    outputs = model.output
+    if isinstance(outputs, dict):
+        outputs = {name: tensor for name, tensor in outputs.items() if name != output}
+    return keras.Model(model.input, outputs, name=model.name)
 
 
 @keras.saving.register_keras_serializable(package="colorize_cnn")

@@ -15,8 +15,8 @@ Data: data/scenes, as experiments/unet_hints_scenes.py (git-ignored).
 Run:   python experiments/unet_hints_scenes128.py --data data/scenes --choose-on ../shared/data/bsds500/val \
            --assets runs/unet_hints_scenes128/assets
 Quick: add --limit 40 --epochs 1 --steps-per-epoch 2 --out runs/unet_hints_scenes128-quick
-Time:  about 80 minutes on a 2-core CPU (4 epochs of 16,000 crops, each 4x a 64 px crop's work;
-       resumable after each epoch: run the same command again).
+Time:  about 100 minutes on a 2-core CPU (4 epochs of 16,000 crops, each 4x a 64 px crop's work; 20–31
+       min an epoch here; resumable after each epoch: run the same command again).
 """
 
 import dataclasses

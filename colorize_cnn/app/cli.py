@@ -33,8 +33,8 @@ def build_parser():
                         "NAME-color.png beside each input file, FOLDER-color/ for a folder")
     parser.add_argument("--model", default=None, help="'default' (bundled: unet_photo_mix, trained on photos), a "
                         "registry or bundled name with trained weights (bundled: unet_photo, the previous default; "
-                        "unet_hints, unet_hints_recolour; unet_classification, unet_regression; else runs/NAME/model.keras), or a .keras "
-                        "file from the experiments, or a .onnx file from colorize_cnn.export")
+                        "unet_hints, unet_hints_recolour; unet_classification, unet_regression; else "
+                        "runs/NAME/model.keras), or a .keras file from the experiments, or a .onnx file from colorize_cnn.export")
     parser.add_argument("--runtime", choices=("onnx", "keras"), default=None, help="what runs the network: onnx "
                         "(ONNX Runtime; the default for the bundled models) or keras (their .keras files; needs "
                         "pip install 'colorize-cnn[train]'); default: onnx for bundled models and .onnx files, keras "
