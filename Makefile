@@ -33,9 +33,10 @@ benchmark: install
 photos: install
 	$(BIN)/python experiments/photos.py --tiny-imagenet $(TINY) --bsds500 $(BSDS) $(if $(FULL),--held-out-from $(FULL)) $(ARGS)
 
-# The bundled default (colorize_cnn/weights/unet_photo_mix.keras, and unet_photo_mix.json: its
-# vividness and balance) is the photo model (unet_photo, the previous default) fine-tuned on the Tiny
-# ImageNet subset and BSDS500 train mixed 3:1. Both are trained and bundled here; their decodings as
+# The bundled default (colorize_cnn/weights/unet_photo_mix_large.keras, and its .json: its vividness
+# and balance) is the photo model (unet_photo) grown by two dilated blocks and fine-tuned on the Tiny
+# ImageNet subset and BSDS500 train mixed 3:1; the previous default (unet_photo_mix) is the same
+# fine-tune of the network as it was. All three are trained and bundled here; their decodings as
 # bundled were then chosen by `make photos FULL=... ARGS=--bundle-choices`, which also holds them to
 # Tiny ImageNet training images they never saw. TINY, BSDS and FULL (the full tiny-imagenet-200.zip)
 # name local data.
@@ -43,6 +44,7 @@ TINY ?= ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip
 BSDS ?= ../shared/data/bsds500
 FULL ?=
 MIX = runs/unet_photo_mix-tiny75
+LARGE = runs/unet_photo_mix_large
 default-model: install
 	$(BIN)/python experiments/unet_photo.py --data $(TINY) --choose-on $(BSDS)/val $(BSDS)/train $(ARGS)
 	cp runs/unet_photo/model.keras colorize_cnn/weights/unet_photo.keras
@@ -51,7 +53,10 @@ default-model: install
 		--out $(MIX) $(ARGS)
 	cp $(MIX)/model.keras colorize_cnn/weights/unet_photo_mix.keras
 	cp $(MIX)/model.json colorize_cnn/weights/unet_photo_mix.json
-	$(BIN)/python -m colorize_cnn.export colorize_cnn/weights/unet_photo.keras colorize_cnn/weights/unet_photo_mix.keras
+	$(BIN)/python experiments/unet_photo_mix_large.py --data $(TINY) $(BSDS)/train --out $(LARGE) $(ARGS)
+	cp $(LARGE)/model.keras colorize_cnn/weights/unet_photo_mix_large.keras
+	$(BIN)/python -m colorize_cnn.export colorize_cnn/weights/unet_photo.keras colorize_cnn/weights/unet_photo_mix.keras \
+		colorize_cnn/weights/unet_photo_mix_large.keras
 
 # Every bundled .keras model as ONNX beside it (what colorizing runs on), each checked against its Keras
 # model before it is kept (colorize_cnn/export.py; tests/test_onnx.py checks the committed files again).

@@ -16,7 +16,7 @@ from colorize_cnn.images import ImageError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
-BUNDLED_DEFAULT = "unet_photo_mix"  # what "default" means: the model that is best on photographs
+BUNDLED_DEFAULT = "unet_photo_mix_large"  # what "default" means: the model that is best on photographs
 DEFAULT_HINT_MODEL = "unet_hints"  # the model colorize uses when hints come with no model named
 AUTOMATIC_MODEL = BUNDLED_DEFAULT  # the photo model without hints (the web page offers it beside the hint model)
 TRAIN_HINT = "pip install 'colorize-cnn[train]'"  # what a Keras model needs installed
@@ -126,7 +126,7 @@ class Colorizer:
 
 def _bundled_names():
     """Names of the models bundled with the package (``weights/NAME.onnx`` and ``NAME.keras``); some,
-    like the default ``unet_photo_mix`` (``experiments/unet_photo_mix.py``), are an experiment's name,
+    like the default ``unet_photo_mix_large`` (``experiments/unet_photo_mix_large.py``), are an experiment's name,
     not an architecture's."""
     return sorted({path.stem for path in WEIGHTS_DIR.iterdir() if path.suffix in (".onnx", ".keras")})
 

@@ -94,15 +94,37 @@ def _global_context(tensor, filters):
     return layers.Conv2D(filters, 1, activation="relu", name="context_fuse")(fused)
 
 
-def _unet_features(gray, base_filters, depth, last_level=0, global_context=False):
+GROWN_PREFIX = "dilated"  # layers that start as the identity, so a trained model's weights carry over without them
+
+
+def _dilated_block(tensor, dilation, name):
+    """A residual block of two 3 x 3 convolutions dilated by ``dilation`` (the dilated middle of Zhang
+    et al. 2016: context from far across the image at no loss of resolution). Its last batch norm
+    starts at zero scale (Goyal et al. 2017) and its input is a ReLU's, so a new block computes the
+    identity: a trained U-Net grown by such blocks starts as the network it was."""
+    filters, residual = tensor.shape[-1], tensor
+    for index in (1, 2):
+        residual = layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, use_bias=False,
+                                 name=f"{name}_conv{index}")(residual)
+        residual = layers.BatchNormalization(gamma_initializer="zeros" if index == 2 else "ones",
+                                             name=f"{name}_bn{index}")(residual)
+        if index == 1:
+            residual = layers.ReLU(name=f"{name}_relu1")(residual)
+    return layers.ReLU(name=f"{name}_relu")(layers.Add(name=f"{name}_add")([tensor, residual]))
+
+
+def _unet_features(gray, base_filters, depth, last_level=0, global_context=False, dilated_blocks=0):
     """Encoder-decoder features; the decoder stops at ``last_level`` (resolution 1 / 2**last_level).
-    ``global_context`` fuses a whole-image summary into the bottleneck (``_global_context``)."""
+    ``global_context`` fuses a whole-image summary into the bottleneck (``_global_context``);
+    ``dilated_blocks`` residual blocks at the bottleneck, dilated 2, 4, 2, 4, ... (``_dilated_block``)."""
     skips, tensor = [], gray
     for level in range(depth):
         tensor = _conv_block(tensor, base_filters * 2**level, f"down{level}")
         skips.append(tensor)
         tensor = layers.MaxPooling2D(2, name=f"pool{level}")(tensor)
     tensor = _conv_block(tensor, base_filters * 2**depth, "bottom")
+    for index in range(dilated_blocks):
+        tensor = _dilated_block(tensor, 2 ** (1 + index % 2), f"{GROWN_PREFIX}{index}")
     if global_context:
         tensor = _global_context(tensor, base_filters * 2**depth)
     for level in reversed(range(last_level, depth)):
@@ -132,7 +154,8 @@ def build_unet_regression(base_filters=16, depth=3):
     return keras.Model(gray, ab, name="unet_regression")
 
 
-def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=False, hints=False, name="unet_photo"):
+def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=False, hints=False, dilated_blocks=0,
+                     name="unet_photo"):
     """The photo colorizer: one U-Net, two heads (Zhang et al. 2017), chroma at 1 / ``output_stride``.
 
     ``ab_bins``: a softmax over the 484 ab bins (trained with rebalanced cross-entropy: vivid);
@@ -141,12 +164,14 @@ def build_unet_photo(base_filters=32, depth=3, output_stride=2, global_context=F
     full size anyway, so the last, most expensive decoder level would add cost and no colour.
     ``global_context``: a whole-image branch fused into the bottleneck (``unet_photo_context``).
     ``hints``: the input is the gray image joined to hint planes (``unet_hints``).
+    ``dilated_blocks``: a larger network, with residual dilated blocks at the bottleneck; grown from a
+    trained one (``transfer_weights``), it starts as that one.
     """
     last_level = int(round(math.log2(output_stride)))
     if 2**last_level != output_stride or not 0 <= last_level < depth:
         raise ValueError(f"output_stride must be a power of 2 below 2**depth. Received: output_stride={output_stride}")
     gray = keras.Input(shape=(None, None, 1 + HINT_CHANNELS if hints else 1), name="gray_hints" if hints else "gray")
-    features = _unet_features(gray, base_filters, depth, last_level, global_context)
+    features = _unet_features(gray, base_filters, depth, last_level, global_context, dilated_blocks)
     probabilities = layers.Conv2D(NUM_AB_BINS, 1, activation="softmax", name="ab_bins")(features)
     ab = layers.Conv2D(2, 1, activation="tanh", name="ab_unit")(features)
     ab = layers.Rescaling(AB_RANGE, name="ab")(ab)
@@ -171,10 +196,11 @@ def transfer_weights(source, target):
     more input channels in ``target`` (the first convolution of a hint model) gets the source's
     kernel for the channels it had and zeros for the new ones, so ``target`` computes what
     ``source`` did whatever the new inputs hold. Every layer of ``target`` with weights must exist
-    in ``source``."""
+    in ``source``, but for those of blocks that start as the identity (named ``GROWN_PREFIX...``:
+    ``dilated_blocks``), which keep their initial weights."""
     layers_by_name = {layer.name: layer for layer in source.layers}
     for layer in target.layers:
-        if not layer.weights:
+        if not layer.weights or (layer.name.startswith(GROWN_PREFIX) and layer.name not in layers_by_name):
             continue
         if layer.name not in layers_by_name:
             raise ValueError(f"layer {layer.name!r} of {target.name} has no counterpart in {source.name}")

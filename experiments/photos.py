@@ -17,7 +17,8 @@ photo-results-*.csv (and per photo), photo-results.json, photo-frontier.png (PSN
 colourfulness as vividness moves), photos.png (gray | each model | original on scikit-image's
 photos, four BSDS500 test photos and the three BSDS500 val photos with the least colour) and photos.md.
 --bundle-choices also records each bundled model's chosen vividness and balance beside its weights;
---reuse-choices measures each model at the choice recorded there instead of choosing again.
+--reuse-choices measures each model at the choice recorded there instead of choosing again (with
+--bundle-choices: a model without one is chosen and recorded).
 
 Run:   python experiments/photos.py --tiny-imagenet ../shared/data/tiny-imagenet/tiny-imagenet-200-subset.zip \
            --bsds500 ../shared/data/bsds500 --held-out-from PATH/tiny-imagenet-200.zip --bundle-choices
@@ -31,9 +32,10 @@ from colorize_cnn.reports.photo_report import PhotoReportConfig, main
 
 CONFIG = PhotoReportConfig(
     models=(
-        ("U-Net, two heads, Tiny ImageNet + BSDS500 train (default)", "unet_photo_mix",
+        ("U-Net, two heads, larger, Tiny ImageNet + BSDS500 train (default)", "unet_photo_mix_large",
          {"trained_on": ("BSDS500 train",)}),
-        ("U-Net, two heads, Tiny ImageNet (previous default)", "unet_photo"),
+        ("U-Net, two heads, Tiny ImageNet + BSDS500 train (previous default)", "unet_photo_mix",
+         {"trained_on": ("BSDS500 train",)}),
         ("U-Net, classification, CIFAR-10 (old default)", "unet_classification"),
         ("U-Net, L1 regression, CIFAR-10", "unet_regression"),
     ),

@@ -59,7 +59,8 @@ def test_a_model_works_at_the_working_size_its_json_names(tiny_unet_file, tmp_pa
         load_colorizer(path)
 
 
-@pytest.mark.parametrize("name, kind, stride", [(None, "two_heads", 2), ("unet_photo_mix", "two_heads", 2),
+@pytest.mark.parametrize("name, kind, stride", [(None, "two_heads", 2), ("unet_photo_mix_large", "two_heads", 2),
+                                                ("unet_photo_mix", "two_heads", 2),
                                                 ("unet_photo", "two_heads", 2), ("unet_classification", "ab_bins", 1),
                                                 ("unet_regression", "ab", 1)])
 def test_bundled_models_colorize(name, kind, stride):

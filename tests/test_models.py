@@ -72,3 +72,36 @@ def test_scene_context_lets_the_whole_photo_steer_every_pixel_and_reloads(tmp_pa
     model.save(tmp_path / "context.keras")
     reloaded = keras.saving.load_model(tmp_path / "context.keras")
     np.testing.assert_allclose(np.asarray(reloaded(gray)["ab"]), np.asarray(model(gray)["ab"]), atol=1e-5)
+
+
+def test_a_network_grown_by_dilated_blocks_starts_as_the_trained_one_and_sees_farther(tmp_path):
+    import keras
+
+    from colorize_cnn.models import transfer_weights
+
+    trained = build_model("unet_photo", base_filters=4)
+    grown = transfer_weights(trained, build_model("unet_photo", base_filters=4, dilated_blocks=2))
+    assert grown.count_params() > trained.count_params()
+    gray = np.random.default_rng(2).random((1, 96, 128, 1), dtype=np.float32)
+    for head in ("ab", "ab_bins"):
+        np.testing.assert_allclose(np.asarray(grown(gray)[head]), np.asarray(trained(gray)[head]),
+                                   rtol=1e-5, atol=1e-5)  # oneDNN order
+    for layer in grown.layers:  # as if trained: the blocks' last scales leave zero
+        if layer.name.endswith("_bn2") and layer.name.startswith("dilated"):
+            layer.gamma.assign(np.ones(layer.gamma.shape, np.float32))
+    changed = gray.copy()
+    changed[:, :8, :8] = 1.0  # one corner; the other lies 140 px away, beyond the plain U-Net's reach
+    for model, reaches in ((trained, False), (grown, True)):
+        far_corner = [np.asarray(model(image)["ab"])[0, -4:, -4:] for image in (gray, changed)]
+        assert (np.abs(far_corner[0] - far_corner[1]).max() > 1e-6) == reaches, model.name
+    grown.save(tmp_path / "grown.keras")
+    reloaded = keras.saving.load_model(tmp_path / "grown.keras")
+    np.testing.assert_allclose(np.asarray(reloaded(gray)["ab"]), np.asarray(grown(gray)["ab"]), atol=1e-5)
+
+
+def test_growing_refuses_a_source_without_the_other_layers():
+    from colorize_cnn.models import transfer_weights
+
+    with pytest.raises(ValueError, match="no counterpart"):
+        transfer_weights(build_model("unet_regression", base_filters=4),
+                         build_model("unet_photo", base_filters=4, dilated_blocks=1))

@@ -39,11 +39,12 @@ def test_the_wheel_alone_colorizes_with_hints_and_serves_without_tensorflow(tmp_
     assert build.returncode == 0, build.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("colorize_cnn-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for model in ("unet_photo_mix", "unet_photo", "unet_hints", "unet_hints_recolour", "unet_classification",
+    for model in ("unet_photo_mix_large", "unet_photo_mix", "unet_photo", "unet_hints", "unet_hints_recolour", "unet_classification",
                   "unet_regression"):
         assert {f"colorize_cnn/weights/{model}.onnx", f"colorize_cnn/weights/{model}.keras"} <= set(names)
     assert {f"colorize_cnn/app/web/{name}" for name in ("index.html", "app.js", "style.css")} <= set(names)
-    assert {f"colorize_cnn/weights/{model}.json" for model in ("unet_photo_mix", "unet_photo", "unet_hints")} <= set(names)
+    assert {f"colorize_cnn/weights/{model}.json" for model in ("unet_photo_mix_large", "unet_photo_mix", "unet_photo",
+                                                                   "unet_hints")} <= set(names)
     assert not any(name.startswith(("tests/", "experiments/", "README-assets/")) for name in names)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)

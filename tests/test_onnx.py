@@ -25,7 +25,7 @@ def scene(height=96, width=144, seed=0):
 
 
 def test_every_bundled_model_has_an_onnx_export():
-    assert set(BUNDLED) == {"unet_photo_mix", "unet_photo", "unet_hints", "unet_hints_recolour", "unet_classification",
+    assert set(BUNDLED) == {"unet_photo_mix_large", "unet_photo_mix", "unet_photo", "unet_hints", "unet_hints_recolour", "unet_classification",
                             "unet_regression"}
     assert sorted(path.stem for path in WEIGHTS_DIR.glob("*.onnx")) == BUNDLED
 
@@ -43,7 +43,7 @@ def test_the_committed_onnx_gives_the_keras_models_outputs(name):
     assert compare(onnx, original, probe_batches(original, seed=1)) <= TOLERANCE
 
 
-@pytest.mark.parametrize("name", ["unet_photo_mix", "unet_hints"])
+@pytest.mark.parametrize("name", ["unet_photo_mix_large", "unet_hints"])
 def test_colorizing_on_either_runtime_gives_the_same_pixels_within_two_levels(name):
     gray = scene(250, 330)
     hints = [(40, 50, "#d02020"), (300, 200, (30, 90, 220))] if name == "unet_hints" else None
@@ -127,7 +127,7 @@ session.render([(10, 10, "#ff0000")])
 suggest_colours(gray, 5, 5, k=3)
 Image.fromarray(gray).save(folder / "photo.png")
 assert cli.main([str(folder / "photo.png"), "--hint", "5,5,#00ff00", "-o", str(folder / "out.png")]) == 0
-server = Server(("127.0.0.1", 0), {name: load_colorizer(name) for name in ("unet_hints", "unet_photo_mix")})
+server = Server(("127.0.0.1", 0), {name: load_colorizer(name) for name in ("unet_hints", "unet_photo_mix_large")})
 threading.Thread(target=server.serve_forever, daemon=True).start()
 connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=60)
 connection.request("POST", "/api/photos?name=photo.png&screen=5000", (folder / "photo.png").read_bytes())

@@ -31,8 +31,8 @@ def build_parser():
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image file or folder of images")
     parser.add_argument("-o", "--output", type=Path, help="output file (one input file) or folder; default: "
                         "NAME-color.png beside each input file, FOLDER-color/ for a folder")
-    parser.add_argument("--model", default=None, help="'default' (bundled: unet_photo_mix, trained on photos), a "
-                        "registry or bundled name with trained weights (bundled: unet_photo, the previous default; "
+    parser.add_argument("--model", default=None, help="'default' (bundled: unet_photo_mix_large, trained on photos), a "
+                        "registry or bundled name with trained weights (bundled: unet_photo_mix, the previous default; unet_photo; "
                         "unet_hints, unet_hints_recolour; unet_classification, unet_regression; else "
                         "runs/NAME/model.keras), or a .keras file from the experiments, or a .onnx file from colorize_cnn.export")
     parser.add_argument("--runtime", choices=("onnx", "keras"), default=None, help="what runs the network: onnx "

@@ -74,7 +74,7 @@ def score(colorizer, photos, prior, decodings=DECODINGS, balances=BALANCES):
     if colorizer.kind != heads.TWO_HEADS:
         from colorize_cnn.errors import BadArgumentError
 
-        raise BadArgumentError(f"the decoding probe takes a two-head model (the default, unet_photo, unet_photo_mix); "
+        raise BadArgumentError(f"the decoding probe takes a two-head model (the default, unet_photo_mix, unet_photo); "
                                f"{colorizer.name} is {colorizer.kind}. Pass one with --model.")
     settings = [(decoding, balance) for decoding in decodings for balance in balances]
     per_photo = {setting: [] for setting in settings}

@@ -129,12 +129,12 @@ def main(config, argv=None):
                         "them) join the sets the decoding is chosen on")
     parser.add_argument("--out", type=Path, default=Path(config.out or README_ASSETS), help="default: %(default)s")
     parser.add_argument("--limit", type=int, default=None, help="a quick check on this many photos of each set")
-    choices = parser.add_mutually_exclusive_group()
-    choices.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
-                         "vividness and balance beside its weights (colorize_cnn/weights/NAME.json): its new default")
-    choices.add_argument("--reuse-choices", action="store_true", help="measure each model at the decoding recorded "
-                         "beside its weights where that records its choice (its scores on the sets it was chosen on), "
-                         "instead of choosing it again (the slow part)")
+    parser.add_argument("--bundle-choices", action="store_true", help="also record each bundled model's chosen "
+                        "vividness and balance beside its weights (colorize_cnn/weights/NAME.json): its new default")
+    parser.add_argument("--reuse-choices", action="store_true", help="measure each model at the decoding recorded "
+                        "beside its weights where that records its choice (its scores on the sets it was chosen on), "
+                        "instead of choosing it again (the slow part); with --bundle-choices, a model without one "
+                        "(newly bundled) is chosen and its choice recorded")
     args = parser.parse_args(argv)
     with report_errors() as status:
         photo_report(config, args.tiny_imagenet, args.bsds500, args.out, args.limit, args.bundle_choices,
