@@ -23,7 +23,7 @@ CONFIG = CompareConfig(
         ("unet_regression", "U-Net, L1 regression"),
         ("unet_classification", "U-Net, ab-bin classification"),
         ("unet_photo", "U-Net, two heads, trained on Tiny ImageNet"),
-        ("unet_photo_mix", "U-Net, two heads, then Tiny ImageNet + BSDS500 train (the default)"),
+        ("unet_photo_mix", "U-Net, two heads, then Tiny ImageNet + BSDS500 train (the previous default)"),
     ),
 )
 
