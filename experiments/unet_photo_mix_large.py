@@ -1,7 +1,7 @@
 """The bundled default: a larger photo colorizer, the previous default's recipe (experiments/unet_photo_mix.py
 at 3:1, the photo model unet_photo fine-tuned on the Tiny ImageNet subset and BSDS500 train in one stream) on the
 network grown by two residual dilated blocks at its bottleneck (``build_unet_photo(dilated_blocks=2)``,
-dilations 2 and 4: 1.3 M weights more, 2.4 M in all, and about a quarter more computation). The
+dilations 2 and 4: 1.3 M weights more, 2.4 M in all, and about a quarter more multiply-adds a pixel, counted, not timed). The
 blocks start as the identity, so the run starts from the same function as the previous default's did and only
 the size differs (issue 31, step 2: a larger network if the CPU budget allows it). Each pixel's
 colour can then depend on the image up to about 200 px away at the working size of 64 px: the whole

@@ -77,7 +77,7 @@ def test_scene_context_lets_the_whole_photo_steer_every_pixel_and_reloads(tmp_pa
 def test_a_network_grown_by_dilated_blocks_starts_as_the_trained_one_and_sees_farther(tmp_path):
     import keras
 
-    from colorize_cnn.models import transfer_weights
+    from colorize_cnn.models import GROWN_PREFIX, transfer_weights
 
     trained = build_model("unet_photo", base_filters=4)
     grown = transfer_weights(trained, build_model("unet_photo", base_filters=4, dilated_blocks=2))
@@ -87,7 +87,7 @@ def test_a_network_grown_by_dilated_blocks_starts_as_the_trained_one_and_sees_fa
         np.testing.assert_allclose(np.asarray(grown(gray)[head]), np.asarray(trained(gray)[head]),
                                    rtol=1e-5, atol=1e-5)  # oneDNN order
     for layer in grown.layers:  # as if trained: the blocks' last scales leave zero
-        if layer.name.endswith("_bn2") and layer.name.startswith("dilated"):
+        if layer.name.endswith("_bn2") and layer.name.startswith(GROWN_PREFIX):
             layer.gamma.assign(np.ones(layer.gamma.shape, np.float32))
     changed = gray.copy()
     changed[:, :8, :8] = 1.0  # one corner; the other lies 140 px away, beyond the plain U-Net's reach
